@@ -1,0 +1,111 @@
+//! Each deal made ready for the report: converted, classified, weighted.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use crate::config::{ReportDefinition, StageClass};
+use crate::extract::Deal;
+use crate::fx::money::round;
+use crate::fx::{CurrencyCode, RateSet, convert};
+use crate::quality::{Problem, ProblemKind};
+
+/// One row of `deals.csv`: everything the sections aggregate.
+#[derive(Debug, Clone)]
+pub struct ReportDeal {
+    /// Zoho record id.
+    pub id: String,
+    /// Deal name.
+    pub name: String,
+    /// Owner's name, empty when none.
+    pub owner: String,
+    /// Stage as the CRM spells it, empty when none.
+    pub stage: String,
+    /// How the stage counts (open when unknown).
+    pub class: StageClass,
+    /// Deal currency.
+    pub currency: String,
+    /// Amount in the deal currency.
+    pub amount: Option<Decimal>,
+    /// Rate to the base currency.
+    pub rate: Option<Decimal>,
+    /// Amount in the base currency, rounded to its minor units.
+    pub amount_base: Option<Decimal>,
+    /// Probability used for weighting: the deal's own, else the stage's.
+    pub probability: Option<u8>,
+    /// `round_half_even(amount_base × probability ÷ 100)`.
+    pub weighted_base: Option<Decimal>,
+    /// Expected closing date.
+    pub closing_date: Option<NaiveDate>,
+    /// Creation date in the job's timezone.
+    pub created_date: Option<NaiveDate>,
+    /// Last modification date in the job's timezone.
+    pub modified_date: Option<NaiveDate>,
+    /// Pipeline name.
+    pub pipeline: String,
+    /// Account name.
+    pub account: String,
+    /// Everything wrong with the record.
+    pub problems: Vec<Problem>,
+}
+
+/// Inputs that every deal is prepared against.
+pub struct Preparation<'a> {
+    /// Stage order, classes and default probabilities.
+    pub definition: &'a ReportDefinition,
+    /// The rates of the report.
+    pub rates: &'a RateSet,
+    /// The reporting currency.
+    pub base: CurrencyCode,
+    /// The CRM's home currency for deals without one.
+    pub home: CurrencyCode,
+    /// Timezone in which timestamps become dates.
+    pub timezone: Tz,
+}
+
+impl Preparation<'_> {
+    /// Converts, classifies and weights one deal, collecting its problems.
+    pub fn prepare(&self, deal: Deal) -> ReportDeal {
+        let conversion = convert(&deal, self.rates, self.base, self.home);
+        let mut problems = deal.problems;
+        problems.extend(conversion.problems);
+        let stage = deal.stage.unwrap_or_default();
+        let definition = self.definition.stage(&stage);
+        if definition.is_none() {
+            let (kind, detail) = if stage.is_empty() {
+                (ProblemKind::MissingStage, "no stage; counted as open".to_owned())
+            } else {
+                (
+                    ProblemKind::UnknownStage,
+                    format!("stage `{stage}` is not in the report definition; counted as open"),
+                )
+            };
+            problems.push(Problem { kind, detail });
+        }
+        problems.sort_by_key(|p| p.kind);
+        let probability = deal.probability.or(definition.map(|s| s.probability));
+        let weighted_base = conversion.amount_base.zip(probability).map(|(amount, p)| {
+            round(amount * Decimal::from(p) / Decimal::ONE_HUNDRED, self.base.minor_units())
+        });
+        let local_date = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.with_timezone(&self.timezone).date_naive());
+        ReportDeal {
+            id: deal.id,
+            name: deal.name.unwrap_or_default(),
+            owner: deal.owner.unwrap_or_default(),
+            class: definition.map_or(StageClass::Open, |s| s.class),
+            stage,
+            currency: conversion.currency,
+            amount: conversion.amount,
+            rate: conversion.rate,
+            amount_base: conversion.amount_base,
+            probability,
+            weighted_base,
+            closing_date: deal.closing_date,
+            created_date: local_date(deal.created_time),
+            modified_date: local_date(deal.modified_time),
+            pipeline: deal.pipeline.unwrap_or_default(),
+            account: deal.account.unwrap_or_default(),
+            problems,
+        }
+    }
+}

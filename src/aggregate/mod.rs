@@ -1,0 +1,138 @@
+//! Aggregate: the pipeline report, computed with polars from the prepared
+//! deals. One file per section.
+
+mod by_stage;
+mod deals;
+mod frame;
+mod kpis;
+pub mod period;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+pub use by_stage::StageRow;
+pub use deals::{Preparation, ReportDeal};
+pub use kpis::Kpis;
+pub use period::Period;
+
+use crate::config::{ReportDefinition, SectionDefinition};
+use crate::fx::CurrencyCode;
+use crate::quality::Problem;
+
+/// Why the report could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum AggregateError {
+    /// A polars query failed.
+    #[error("computing the {section} section: {source}")]
+    Polars {
+        /// Which section.
+        section: &'static str,
+        /// The polars error.
+        source: polars::error::PolarsError,
+    },
+}
+
+/// What the report is about and where its inputs came from: printed on
+/// every output.
+#[derive(Debug, Clone)]
+pub struct ReportContext {
+    /// The run that made it.
+    pub run_id: String,
+    /// The job.
+    pub job: String,
+    /// Report title.
+    pub title: String,
+    /// As-of date.
+    pub as_of: NaiveDate,
+    /// The job's timezone.
+    pub timezone: Tz,
+    /// The reporting period.
+    pub period: Period,
+    /// Reporting currency.
+    pub base: CurrencyCode,
+    /// Date of the rates used.
+    pub rates_date: NaiveDate,
+    /// Source of the rates.
+    pub rates_source: String,
+    /// Where the deals came from.
+    pub deal_source: String,
+    /// True when the deals are the bundled sample.
+    pub sample: bool,
+    /// When the last successful sync finished.
+    pub last_sync: Option<DateTime<Utc>>,
+}
+
+/// One row of `data_quality.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityRow {
+    /// Deal id.
+    pub deal_id: String,
+    /// Deal name.
+    pub deal_name: String,
+    /// The problem.
+    pub problem: Problem,
+}
+
+/// The computed report.
+#[derive(Debug, Clone)]
+pub struct PipelineReport {
+    /// Provenance and period.
+    pub context: ReportContext,
+    /// Sections to show, in order.
+    pub sections: Vec<SectionDefinition>,
+    /// Every deal, by id.
+    pub deals: Vec<ReportDeal>,
+    /// Headline figures.
+    pub kpis: Kpis,
+    /// Open pipeline by stage.
+    pub by_stage: Vec<StageRow>,
+    /// Every problem of every deal.
+    pub quality: Vec<QualityRow>,
+}
+
+impl PipelineReport {
+    /// Data-quality rows that are warnings (exit code 3).
+    pub fn warnings(&self) -> impl Iterator<Item = &QualityRow> {
+        self.quality.iter().filter(|row| row.problem.kind.is_warning())
+    }
+}
+
+/// Computes every section from the prepared deals.
+pub fn build_report(
+    context: ReportContext,
+    definition: &ReportDefinition,
+    mut deals: Vec<ReportDeal>,
+) -> Result<PipelineReport, AggregateError> {
+    deals.sort_by(|a, b| a.id.cmp(&b.id));
+    let minor = context.base.minor_units();
+    let polars = |section| move |source| AggregateError::Polars { section, source };
+    let frame = frame::deals_frame(&deals, minor).map_err(polars("deals"))?;
+    let kpis = kpis::kpis(
+        &frame,
+        context.as_of,
+        &context.period,
+        definition.windows.win_rate_days,
+        minor,
+    )
+    .map_err(polars("KPI"))?;
+    let by_stage =
+        by_stage::by_stage(&frame, definition, context.as_of, minor).map_err(polars("by stage"))?;
+    let quality = deals
+        .iter()
+        .flat_map(|deal| {
+            deal.problems.iter().map(|problem| QualityRow {
+                deal_id: deal.id.clone(),
+                deal_name: deal.name.clone(),
+                problem: problem.clone(),
+            })
+        })
+        .collect();
+    Ok(PipelineReport {
+        context,
+        sections: definition.sections.clone(),
+        deals,
+        kpis,
+        by_stage,
+        quality,
+    })
+}

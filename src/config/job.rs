@@ -1,0 +1,277 @@
+//! Job definitions: `jobs/<name>.toml`, one job per file.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use lettre::message::Mailbox;
+use serde::Deserialize;
+
+use super::{ConfigErrors, toml_file};
+
+/// What a job does, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Pull changed deals from the deal source into the database.
+    Sync,
+    /// Make sure an exchange-rate set for the as-of date is stored.
+    Rates,
+    /// Convert, aggregate, render and publish the job's report.
+    Report,
+}
+
+/// Full or incremental extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncMode {
+    /// Only records modified since the stored cursor.
+    #[default]
+    Incremental,
+    /// Every record, whatever the cursor says.
+    Full,
+}
+
+/// The `[sync]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SyncOptions {
+    /// `incremental` (default) or `full`.
+    #[serde(default)]
+    pub mode: SyncMode,
+}
+
+/// `[publish.object_store]`: upload the outputs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ObjectStoreTarget {
+    /// Key prefix in the bucket (or local directory), without slashes at
+    /// either end.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+}
+
+fn default_prefix() -> String {
+    "pipeline-pulse".to_owned()
+}
+
+/// `[publish.email]` as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+struct RawEmailTarget {
+    to: Vec<String>,
+    #[serde(default)]
+    cc: Vec<String>,
+    #[serde(default)]
+    bcc: Vec<String>,
+    from: String,
+    reply_to: Option<String>,
+    subject: Option<String>,
+    #[serde(default)]
+    attach_csv: bool,
+}
+
+/// `[publish.email]`: send the report.
+#[derive(Debug, Clone)]
+pub struct EmailTarget {
+    /// Main recipients.
+    pub to: Vec<Mailbox>,
+    /// Copied recipients.
+    pub cc: Vec<Mailbox>,
+    /// Blind-copied recipients.
+    pub bcc: Vec<Mailbox>,
+    /// Sender.
+    pub from: Mailbox,
+    /// Where replies go, if not to the sender.
+    pub reply_to: Option<Mailbox>,
+    /// Subject template; `{job}`, `{period}`, `{open_amount}` are filled in.
+    pub subject: String,
+    /// Attach the CSV files as well as the PDF.
+    pub attach_csv: bool,
+}
+
+/// The `[publish]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct RawPublish {
+    object_store: Option<ObjectStoreTarget>,
+    email: Option<RawEmailTarget>,
+}
+
+/// Where a report job's outputs go.
+#[derive(Debug, Clone, Default)]
+pub struct PublishTargets {
+    /// Upload to the object store, if present.
+    pub object_store: Option<ObjectStoreTarget>,
+    /// Email, if present.
+    pub email: Option<EmailTarget>,
+}
+
+/// A job file as written.
+#[derive(Debug, Deserialize)]
+struct RawJob {
+    name: String,
+    #[serde(default)]
+    description: String,
+    cron: String,
+    timezone: String,
+    steps: Vec<Step>,
+    report: Option<String>,
+    #[serde(default)]
+    sync: SyncOptions,
+    #[serde(default)]
+    publish: RawPublish,
+}
+
+/// A validated job.
+#[derive(Debug, Clone)]
+pub struct JobDefinition {
+    /// The job's name, equal to its file's stem.
+    pub name: String,
+    /// One line for `jobs list`.
+    pub description: String,
+    /// Cron expression with seconds: `sec min hour day-of-month month day-of-week`.
+    pub cron: String,
+    /// The parsed cron expression.
+    pub schedule: croner::Cron,
+    /// The IANA timezone the cron expression and dates are read in.
+    pub timezone: Tz,
+    /// What the job does, in order.
+    pub steps: Vec<Step>,
+    /// The report definition's name, for jobs with a `report` step.
+    pub report: Option<String>,
+    /// Extraction options.
+    pub sync: SyncOptions,
+    /// Publication targets of the report.
+    pub publish: PublishTargets,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+impl JobDefinition {
+    /// True when the job includes `step`.
+    pub fn has_step(&self, step: Step) -> bool {
+        self.steps.contains(&step)
+    }
+}
+
+/// Parses a six-field cron expression the way the scheduler does.
+pub fn parse_cron(expression: &str) -> Result<croner::Cron, croner::errors::CronError> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expression)
+}
+
+/// Parses and validates one job file. Problems go to `errors`.
+pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<JobDefinition> {
+    let raw: RawJob = toml_file::parse(path, text, errors)?;
+    let file = path.display().to_string();
+    let at = |key: &str| format!("{file}: {key}");
+    let before = errors.issues().len();
+
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    if stem.as_deref() != Some(raw.name.as_str()) {
+        errors.push(
+            at("name"),
+            format!("`{}` must equal the file name without `.toml`", raw.name),
+        );
+    }
+    let schedule = parse_cron(&raw.cron);
+    if let Err(error) = &schedule {
+        errors.push(
+            at("cron"),
+            format!(
+                "`{}` is not a cron expression with seconds, e.g. \"0 0 7 * * Mon\" ({error})",
+                raw.cron
+            ),
+        );
+    }
+    let timezone = raw.timezone.parse::<Tz>().ok();
+    if timezone.is_none() {
+        errors.push(
+            at("timezone"),
+            format!("`{}` is not an IANA timezone such as \"Asia/Singapore\"", raw.timezone),
+        );
+    }
+    if raw.steps.is_empty() {
+        errors.push(at("steps"), "name at least one step: sync, rates, report");
+    }
+    let has_report_step = raw.steps.contains(&Step::Report);
+    match (&raw.report, has_report_step) {
+        (None, true) => errors.push(at("report"), "a job with a `report` step names its report definition"),
+        (Some(_), false) => errors.push(at("report"), "only a job with a `report` step takes a report"),
+        _ => {}
+    }
+    let email = raw.publish.email.and_then(|e| email_target(e, &at, errors));
+    if !has_report_step && (raw.publish.object_store.is_some() || email.is_some()) {
+        errors.push(at("publish"), "only a job with a `report` step publishes");
+    }
+    if let Some(store) = &raw.publish.object_store {
+        if store.prefix.starts_with('/') || store.prefix.ends_with('/') || store.prefix.contains("..") {
+            errors.push(
+                at("publish.object_store.prefix"),
+                format!("`{}` must not start or end with `/` nor contain `..`", store.prefix),
+            );
+        }
+    }
+    if errors.issues().len() > before {
+        return None;
+    }
+    Some(JobDefinition {
+        name: raw.name,
+        description: raw.description,
+        cron: raw.cron,
+        schedule: schedule.ok()?,
+        timezone: timezone?,
+        steps: raw.steps,
+        report: raw.report,
+        sync: raw.sync,
+        publish: PublishTargets {
+            object_store: raw.publish.object_store,
+            email,
+        },
+        file: path.to_owned(),
+    })
+}
+
+fn email_target(
+    raw: RawEmailTarget,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut ConfigErrors,
+) -> Option<EmailTarget> {
+    let before = errors.issues().len();
+    let mut mailboxes = |key: &str, values: &[String]| -> Vec<Mailbox> {
+        values
+            .iter()
+            .filter_map(|value| match value.parse::<Mailbox>() {
+                Ok(mailbox) => Some(mailbox),
+                Err(error) => {
+                    errors.push(
+                        at(&format!("publish.email.{key}")),
+                        format!("`{value}` is not an email address ({error})"),
+                    );
+                    None
+                }
+            })
+            .collect()
+    };
+    let to = mailboxes("to", &raw.to);
+    let cc = mailboxes("cc", &raw.cc);
+    let bcc = mailboxes("bcc", &raw.bcc);
+    let from = mailboxes("from", std::slice::from_ref(&raw.from)).pop();
+    let reply_to = mailboxes("reply_to", raw.reply_to.as_slice()).pop();
+    if raw.to.is_empty() {
+        errors.push(at("publish.email.to"), "name at least one recipient");
+    }
+    if errors.issues().len() > before {
+        return None;
+    }
+    Some(EmailTarget {
+        to,
+        cc,
+        bcc,
+        from: from?,
+        reply_to,
+        subject: raw
+            .subject
+            .unwrap_or_else(|| "{job} {period}: open pipeline {open_amount}".to_owned()),
+        attach_csv: raw.attach_csv,
+    })
+}

@@ -1,0 +1,201 @@
+//! Report definitions: `reports/<name>.toml`. A new layout is a new file.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{ConfigErrors, toml_file};
+
+/// How a stage counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageClass {
+    /// Still in the pipeline.
+    Open,
+    /// Closed and won.
+    Won,
+    /// Closed and lost.
+    Lost,
+}
+
+impl StageClass {
+    /// The word used in CSVs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+        }
+    }
+}
+
+/// The reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeriodKind {
+    /// ISO week, Monday to Sunday.
+    Week,
+    /// Calendar month.
+    Month,
+    /// Calendar quarter.
+    Quarter,
+}
+
+/// One stage of the CRM, in pipeline order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StageDefinition {
+    /// The stage name exactly as the CRM spells it.
+    pub name: String,
+    /// open, won or lost.
+    pub class: StageClass,
+    /// Probability (percent) used when a deal has none of its own.
+    pub probability: u8,
+}
+
+/// Windows and limits of the sections.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Windows {
+    /// Trailing days over which win rate, deal size and cycle are measured.
+    #[serde(default = "default_win_rate_days")]
+    pub win_rate_days: u32,
+    /// An open deal unmodified for this many days is stale.
+    #[serde(default = "default_stale_days")]
+    pub stale_days: u32,
+    /// Months shown after the overdue bucket in "by close month".
+    #[serde(default = "default_months_ahead")]
+    pub months_ahead: u32,
+    /// Rows of "top deals".
+    #[serde(default = "default_top_n")]
+    pub top_n: u32,
+}
+
+fn default_win_rate_days() -> u32 {
+    90
+}
+fn default_stale_days() -> u32 {
+    30
+}
+fn default_months_ahead() -> u32 {
+    6
+}
+fn default_top_n() -> u32 {
+    10
+}
+
+impl Default for Windows {
+    fn default() -> Self {
+        Self {
+            win_rate_days: default_win_rate_days(),
+            stale_days: default_stale_days(),
+            months_ahead: default_months_ahead(),
+            top_n: default_top_n(),
+        }
+    }
+}
+
+/// The sections this version can compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionKind {
+    /// Headline figures.
+    Kpis,
+    /// Open pipeline by stage.
+    ByStage,
+}
+
+/// One section of the report, in display order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SectionDefinition {
+    /// Which section.
+    pub kind: SectionKind,
+    /// Its heading in the PDF and email.
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawReport {
+    title: String,
+    #[serde(default = "default_period")]
+    period: PeriodKind,
+    #[serde(default)]
+    windows: Windows,
+    stages: Vec<StageDefinition>,
+    sections: Vec<SectionDefinition>,
+}
+
+fn default_period() -> PeriodKind {
+    PeriodKind::Week
+}
+
+/// A validated report definition.
+#[derive(Debug, Clone)]
+pub struct ReportDefinition {
+    /// Its name, the file's stem; jobs refer to it by this.
+    pub name: String,
+    /// Title on the PDF and in the email.
+    pub title: String,
+    /// Reporting period.
+    pub period: PeriodKind,
+    /// Windows and limits.
+    pub windows: Windows,
+    /// Stages in pipeline order.
+    pub stages: Vec<StageDefinition>,
+    /// Sections in display order.
+    pub sections: Vec<SectionDefinition>,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+impl ReportDefinition {
+    /// The definition of a stage, by its CRM name.
+    pub fn stage(&self, name: &str) -> Option<&StageDefinition> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+}
+
+/// Parses and validates one report definition file.
+pub fn parse_report(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<ReportDefinition> {
+    let raw: RawReport = toml_file::parse(path, text, errors)?;
+    let file = path.display().to_string();
+    let before = errors.issues().len();
+    if raw.stages.is_empty() {
+        errors.push(format!("{file}: stages"), "list the CRM's stages in pipeline order");
+    }
+    let mut seen = BTreeSet::new();
+    for (i, stage) in raw.stages.iter().enumerate() {
+        if !seen.insert(stage.name.as_str()) {
+            errors.push(format!("{file}: stages[{i}].name"), format!("`{}` is listed twice", stage.name));
+        }
+        if stage.probability > 100 {
+            errors.push(
+                format!("{file}: stages[{i}].probability"),
+                format!("{} is not a percentage from 0 to 100", stage.probability),
+            );
+        }
+    }
+    let mut kinds = BTreeSet::new();
+    for (i, section) in raw.sections.iter().enumerate() {
+        if !kinds.insert(section.kind) {
+            errors.push(format!("{file}: sections[{i}].kind"), "this section is listed twice");
+        }
+    }
+    if raw.windows.win_rate_days == 0 {
+        errors.push(format!("{file}: windows.win_rate_days"), "must be at least 1");
+    }
+    if errors.issues().len() > before {
+        return None;
+    }
+    Some(ReportDefinition {
+        name: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        title: raw.title,
+        period: raw.period,
+        windows: raw.windows,
+        stages: raw.stages,
+        sections: raw.sections,
+        file: path.to_owned(),
+    })
+}

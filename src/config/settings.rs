@@ -1,0 +1,392 @@
+//! Settings from environment variables (and an optional `.env` file).
+//!
+//! Validation is pure: [`Settings::from_vars`] takes the variables as a map,
+//! so tests need no process environment, and every problem is collected.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use super::{ConfigErrors, Secret};
+use crate::fx::CurrencyCode;
+
+/// Where deals come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DealSourceKind {
+    /// Pages of Zoho `GET /crm/v8/Deals` responses read from files: the
+    /// bundled sample when `dir` is `None`, else every `*.json` in `dir`.
+    Sample { dir: Option<PathBuf> },
+}
+
+/// Where exchange rates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateSourceKind {
+    /// The CurrencyFreaks snapshot bundled with the binary.
+    Bundled,
+}
+
+/// Where published files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectStoreKind {
+    /// A local directory laid out with the same keys as the S3 bucket.
+    LocalDir { root: PathBuf },
+}
+
+/// How email leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailerKind {
+    /// `.eml` files written to a directory.
+    Outbox { dir: PathBuf },
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Zoho data centre, which decides the accounts server and API domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZohoRegion {
+    Us,
+    Eu,
+    In,
+    Au,
+    Cn,
+    Jp,
+    Ca,
+    Sa,
+}
+
+impl ZohoRegion {
+    const ALL: [(&'static str, ZohoRegion); 8] = [
+        ("US", Self::Us),
+        ("EU", Self::Eu),
+        ("IN", Self::In),
+        ("AU", Self::Au),
+        ("CN", Self::Cn),
+        ("JP", Self::Jp),
+        ("CA", Self::Ca),
+        ("SA", Self::Sa),
+    ];
+}
+
+impl FromStr for ZohoRegion {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s))
+            .map(|(_, region)| *region)
+            .ok_or(())
+    }
+}
+
+/// Zoho CRM credentials and endpoints.
+#[derive(Debug, Clone)]
+pub struct ZohoSettings {
+    /// `ZOHO_CLIENT_ID`: the OAuth client of the self-client or server app.
+    pub client_id: Option<String>,
+    /// `ZOHO_CLIENT_SECRET`.
+    pub client_secret: Option<Secret>,
+    /// `ZOHO_REFRESH_TOKEN`: long-lived token from `zoho auth`.
+    pub refresh_token: Option<Secret>,
+    /// `ZOHO_REGION`: data centre (US, EU, IN, AU, CN, JP, CA, SA).
+    pub region: ZohoRegion,
+    /// `ZOHO_ACCOUNTS_URL`: overrides the region's accounts server.
+    pub accounts_url: Option<String>,
+    /// `ZOHO_API_DOMAIN`: overrides the API domain.
+    pub api_domain: Option<String>,
+}
+
+/// CurrencyFreaks access and the rate cache.
+#[derive(Debug, Clone)]
+pub struct CurrencySettings {
+    /// `CURRENCY_API_KEY`.
+    pub api_key: Option<Secret>,
+    /// `CURRENCY_API_URL`.
+    pub api_url: String,
+    /// `CURRENCY_CACHE_DAYS`: a stored rate set younger than this is reused.
+    pub cache_days: u32,
+}
+
+/// Extraction limits.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// `SYNC_BATCH_SIZE`: records per page (at most 200).
+    pub batch_size: u32,
+    /// `SYNC_MAX_RETRIES`: retries of a transient failure before the run fails.
+    pub max_retries: u32,
+    /// `API_RATE_LIMIT_PER_HOUR`: calls to Zoho per rolling hour.
+    pub rate_limit_per_hour: u32,
+}
+
+/// Every setting the worker reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`; defaults to a SQLite
+    /// file in `DATA_DIR`.
+    pub database_url: String,
+    /// `DATA_DIR`: local state (the default SQLite database).
+    pub data_dir: PathBuf,
+    /// `JOBS_DIR`: one TOML file per job.
+    pub jobs_dir: PathBuf,
+    /// `REPORTS_DIR`: report definitions.
+    pub reports_dir: PathBuf,
+    /// `BASE_CURRENCY`: every amount is reported in it.
+    pub base_currency: CurrencyCode,
+    /// `HOME_CURRENCY`: the CRM org's home currency, applied to deals whose
+    /// `Currency` is empty; defaults to the base currency.
+    pub home_currency: CurrencyCode,
+    /// `DEAL_SOURCE` (+ `SAMPLE_DATA_DIR`).
+    pub deal_source: DealSourceKind,
+    /// `RATE_SOURCE`.
+    pub rate_source: RateSourceKind,
+    /// `OBJECT_STORE` (+ `LOCAL_STORE_DIR`).
+    pub object_store: ObjectStoreKind,
+    /// `MAILER` (+ `OUTBOX_DIR`).
+    pub mailer: MailerKind,
+    /// `DRY_RUN_DIR`: where `--dry-run` writes its outputs.
+    pub dry_run_dir: PathBuf,
+    /// Zoho CRM settings.
+    pub zoho: ZohoSettings,
+    /// CurrencyFreaks settings.
+    pub currency: CurrencySettings,
+    /// Extraction limits.
+    pub sync: SyncSettings,
+    /// `AWS_REGION`.
+    pub aws_region: Option<String>,
+    /// `LOG_LEVEL`: a `tracing` filter such as `info` or `pipeline_pulse=debug`.
+    pub log_level: String,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// Reads variables by name, recording each problem with the variable's name.
+struct Vars<'a> {
+    vars: &'a BTreeMap<String, String>,
+    errors: ConfigErrors,
+}
+
+impl Vars<'_> {
+    /// A set, non-blank variable.
+    fn get(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn path(&self, name: &str, default: &str) -> PathBuf {
+        PathBuf::from(self.get(name).unwrap_or_else(|| default.to_owned()))
+    }
+
+    fn secret(&self, name: &str) -> Option<Secret> {
+        self.get(name).map(Secret::new)
+    }
+
+    fn number(&mut self, name: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> u32 {
+        let Some(raw) = self.get(name) else {
+            return default;
+        };
+        match raw.parse::<u32>() {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                self.errors.push(
+                    name,
+                    format!(
+                        "`{raw}` is not a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    fn currency(&mut self, name: &str, default: CurrencyCode) -> CurrencyCode {
+        let Some(raw) = self.get(name) else {
+            return default;
+        };
+        CurrencyCode::parse(&raw).unwrap_or_else(|| {
+            self.errors.push(
+                name,
+                format!("`{raw}` is not an ISO 4217 currency code (for example SGD, USD, EUR)"),
+            );
+            default
+        })
+    }
+
+    /// One of a fixed set of words; the first is the default.
+    fn choice<'c>(&mut self, name: &str, choices: &[&'c str]) -> &'c str {
+        let default = choices[0];
+        let Some(raw) = self.get(name) else {
+            return default;
+        };
+        match choices.iter().find(|c| c.eq_ignore_ascii_case(&raw)) {
+            Some(found) => found,
+            None => {
+                self.errors.push(
+                    name,
+                    format!("`{raw}` is not one of: {}", choices.join(", ")),
+                );
+                default
+            }
+        }
+    }
+}
+
+impl Settings {
+    /// Validates the variables without any I/O.
+    pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<Settings, ConfigErrors> {
+        let mut v = Vars {
+            vars,
+            errors: ConfigErrors::default(),
+        };
+        let data_dir = v.path("DATA_DIR", "data");
+        let database_url = v.get("DATABASE_URL").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("pipeline-pulse.db").display()
+            )
+        });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            v.errors.push(
+                "DATABASE_URL",
+                "must start with `sqlite:` or `postgres://` (the value is not shown: it may hold a password)",
+            );
+        }
+        let base_currency = v.currency("BASE_CURRENCY", CurrencyCode::SGD);
+        let home_currency = v.currency("HOME_CURRENCY", base_currency);
+
+        let deal_source = match v.choice("DEAL_SOURCE", &["sample"]) {
+            _ => DealSourceKind::Sample {
+                dir: v.get("SAMPLE_DATA_DIR").map(PathBuf::from),
+            },
+        };
+        let rate_source = match v.choice("RATE_SOURCE", &["bundled"]) {
+            _ => RateSourceKind::Bundled,
+        };
+        let object_store = match v.choice("OBJECT_STORE", &["local"]) {
+            _ => ObjectStoreKind::LocalDir {
+                root: v.path("LOCAL_STORE_DIR", "out/bucket"),
+            },
+        };
+        let mailer = match v.choice("MAILER", &["outbox"]) {
+            _ => MailerKind::Outbox {
+                dir: v.path("OUTBOX_DIR", "out/outbox"),
+            },
+        };
+        if v.get("AWS_SECRETS_MANAGER_SECRET_NAME").is_some() {
+            v.errors.push(
+                "AWS_SECRETS_MANAGER_SECRET_NAME",
+                "this version cannot read AWS Secrets Manager yet; unset it and pass the credentials as variables",
+            );
+        }
+
+        let region_raw = v.get("ZOHO_REGION").unwrap_or_else(|| "US".to_owned());
+        let region = region_raw.parse().unwrap_or_else(|()| {
+            v.errors.push(
+                "ZOHO_REGION",
+                format!("`{region_raw}` is not a Zoho data centre (US, EU, IN, AU, CN, JP, CA, SA)"),
+            );
+            ZohoRegion::Us
+        });
+        let zoho = ZohoSettings {
+            client_id: v.get("ZOHO_CLIENT_ID"),
+            client_secret: v.secret("ZOHO_CLIENT_SECRET"),
+            refresh_token: v.secret("ZOHO_REFRESH_TOKEN"),
+            region,
+            accounts_url: v.get("ZOHO_ACCOUNTS_URL"),
+            api_domain: v.get("ZOHO_API_DOMAIN"),
+        };
+        let currency = CurrencySettings {
+            api_key: v.secret("CURRENCY_API_KEY"),
+            api_url: v
+                .get("CURRENCY_API_URL")
+                .unwrap_or_else(|| "https://api.currencyfreaks.com/v2.0".to_owned()),
+            cache_days: v.number("CURRENCY_CACHE_DAYS", 1, 0..=365),
+        };
+        let sync = SyncSettings {
+            batch_size: v.number("SYNC_BATCH_SIZE", 200, 1..=200),
+            max_retries: v.number("SYNC_MAX_RETRIES", 5, 0..=20),
+            rate_limit_per_hour: v.number("API_RATE_LIMIT_PER_HOUR", 1000, 1..=1_000_000),
+        };
+        let log_format = match v.choice("LOG_FORMAT", &["text", "json"]) {
+            "json" => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
+        let settings = Settings {
+            database_url,
+            jobs_dir: v.path("JOBS_DIR", "jobs"),
+            reports_dir: v.path("REPORTS_DIR", "reports"),
+            dry_run_dir: v.path("DRY_RUN_DIR", "out/dry-run"),
+            data_dir,
+            base_currency,
+            home_currency,
+            deal_source,
+            rate_source,
+            object_store,
+            mailer,
+            zoho,
+            currency,
+            sync,
+            aws_region: v.get("AWS_REGION"),
+            log_level: v.get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned()),
+            log_format,
+        };
+        v.errors.into_result(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_variables() {
+        let settings = Settings::from_vars(&BTreeMap::new()).expect("defaults are valid");
+        assert_eq!(settings.base_currency, CurrencyCode::SGD);
+        assert_eq!(settings.database_url, "sqlite://data/pipeline-pulse.db?mode=rwc");
+        assert_eq!(settings.deal_source, DealSourceKind::Sample { dir: None });
+    }
+
+    #[test]
+    fn every_bad_variable_is_reported_by_name() {
+        let errors = Settings::from_vars(&vars(&[
+            ("BASE_CURRENCY", "XXQ"),
+            ("SYNC_BATCH_SIZE", "500"),
+            ("ZOHO_REGION", "MARS"),
+            ("DEAL_SOURCE", "excel"),
+            ("DATABASE_URL", "mysql://user:hunter2@db/x"),
+        ]))
+        .expect_err("invalid");
+        let locations: Vec<_> = errors.issues().iter().map(|i| i.location.as_str()).collect();
+        assert_eq!(
+            locations,
+            ["DATABASE_URL", "BASE_CURRENCY", "DEAL_SOURCE", "ZOHO_REGION", "SYNC_BATCH_SIZE"]
+        );
+        assert!(!errors.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let settings = Settings::from_vars(&vars(&[("ZOHO_CLIENT_SECRET", "s3cr3t-value")]))
+            .expect("valid");
+        assert!(!format!("{settings:?}").contains("s3cr3t-value"));
+    }
+}

@@ -1,0 +1,103 @@
+//! A set of exchange rates for one date and cross rates derived from it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::FxError;
+
+/// The rates of one date, quoted as CurrencyFreaks does: units of each
+/// currency per one unit of `base` (USD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateSet {
+    /// The date the rates are for.
+    pub date: NaiveDate,
+    /// Where they came from, for provenance lines.
+    pub source: String,
+    /// The quoting currency, normally USD.
+    pub base: String,
+    /// Units of each currency per one unit of `base`.
+    pub rates: BTreeMap<String, Decimal>,
+}
+
+/// A CurrencyFreaks `rates/latest` or `rates/historical` response.
+#[derive(Deserialize)]
+struct Response {
+    date: String,
+    base: String,
+    rates: BTreeMap<String, String>,
+}
+
+impl RateSet {
+    /// Parses a CurrencyFreaks response body. Rates are strings and are read
+    /// as decimals directly; a rate that is not a positive number is an error.
+    pub fn from_currencyfreaks(body: &str, source: &str) -> Result<RateSet, FxError> {
+        let bad = |detail: String| FxError::BadResponse {
+            provider: source.to_owned(),
+            detail,
+        };
+        let response: Response =
+            serde_json::from_str(body).map_err(|e| bad(format!("not a rates response: {e}")))?;
+        let date = DateTime::parse_from_str(&response.date, "%Y-%m-%d %H:%M:%S%#z")
+            .map(|t| t.date_naive())
+            .or_else(|_| NaiveDate::parse_from_str(response.date.get(..10).unwrap_or(""), "%Y-%m-%d"))
+            .map_err(|_| bad(format!("`date` is `{}`, expected YYYY-MM-DD HH:MM:SS+00", response.date)))?;
+        let mut rates = BTreeMap::new();
+        for (code, text) in response.rates {
+            match text.trim().parse::<Decimal>() {
+                Ok(rate) if rate > Decimal::ZERO => {
+                    rates.insert(code.to_ascii_uppercase(), rate);
+                }
+                _ => return Err(bad(format!("rate of {code} is `{text}`, not a positive number"))),
+            }
+        }
+        let base = response.base.to_ascii_uppercase();
+        rates.entry(base.clone()).or_insert(Decimal::ONE);
+        Ok(RateSet {
+            date,
+            source: source.to_owned(),
+            base,
+            rates,
+        })
+    }
+
+    /// Units of `to` per one unit of `from`: `base→to ÷ base→from` at full
+    /// `Decimal` precision, exactly 1 for a currency to itself. `None` when
+    /// either currency has no rate.
+    pub fn cross_rate(&self, from: &str, to: &str) -> Option<Decimal> {
+        if from == to {
+            return Some(Decimal::ONE);
+        }
+        let to_rate = self.rates.get(to)?;
+        let from_rate = self.rates.get(from)?;
+        to_rate.checked_div(*from_rate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"date":"2026-11-23 00:00:00+00","base":"USD","rates":{"EUR":"0.9340084415835656","SGD":"1.2934","USD":"1.0","JPY":"154.2365"}}"#;
+
+    #[test]
+    fn derives_cross_rates_from_a_usd_base() {
+        let set = RateSet::from_currencyfreaks(BODY, "test").expect("valid");
+        assert_eq!(set.date, NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
+        // 1.2934 / 0.9340084415835656, by hand to 28 significant digits.
+        let eur_sgd = set.cross_rate("EUR", "SGD").expect("both quoted");
+        assert_eq!(eur_sgd.round_dp(15).to_string(), "1.384784058061728");
+        assert_eq!(set.cross_rate("SGD", "SGD"), Some(Decimal::ONE));
+        assert_eq!(set.cross_rate("USD", "SGD"), Some("1.2934".parse().expect("decimal")));
+        assert_eq!(set.cross_rate("VND", "SGD"), None);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_rates_response() {
+        assert!(RateSet::from_currencyfreaks("<html>502 Bad Gateway</html>", "test").is_err());
+        let negative = BODY.replace("\"1.2934\"", "\"-1\"");
+        assert!(RateSet::from_currencyfreaks(&negative, "test").is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Pipeline Pulse: scheduled sales-pipeline reports.
+//!
+//! The crate follows the pipeline: [`extract`] deals from the CRM,
+//! [`fx`] converts them to the base currency, [`aggregate`] computes the
+//! report with polars, [`render`] writes CSV, PDF and email, [`publish`]
+//! delivers them. [`jobs`] strings the stages together for both the
+//! scheduler ([`schedule`]) and `--run-once`; [`store`] keeps deals, rates
+//! and run history; [`config`] reads everything in.
+
+pub mod aggregate;
+pub mod config;
+pub mod extract;
+pub mod fx;
+pub mod quality;
+pub mod store;

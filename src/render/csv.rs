@@ -1,0 +1,143 @@
+//! The CSV files finance pulls. UTF-8, RFC 4180, a header row, ISO dates,
+//! `.` decimals; amounts exact in minor units; column order fixed (and
+//! documented in `docs/csv.md`).
+
+use chrono::NaiveDate;
+
+use super::format::{amount, opt_amount, ratio};
+use super::RenderError;
+use crate::aggregate::PipelineReport;
+
+fn date(value: Option<NaiveDate>) -> String {
+    value.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn write(rows: impl IntoIterator<Item = Vec<String>>, header: &[&str]) -> Result<Vec<u8>, RenderError> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer.into_inner().map_err(|e| RenderError::Csv(e.into_error().into()))
+}
+
+/// `deals.csv`: one row per deal, by id.
+pub fn deals_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+    let dp = report.context.base.minor_units();
+    write(
+        report.deals.iter().map(|d| {
+            vec![
+                d.id.clone(),
+                d.name.clone(),
+                d.owner.clone(),
+                d.stage.clone(),
+                d.class.as_str().to_owned(),
+                d.currency.clone(),
+                d.amount.map(|a| a.normalize().to_string()).unwrap_or_default(),
+                d.rate.map(|r| r.to_string()).unwrap_or_default(),
+                opt_amount(d.amount_base, dp),
+                d.probability.map(|p| p.to_string()).unwrap_or_default(),
+                opt_amount(d.weighted_base, dp),
+                date(d.closing_date),
+                date(d.created_date),
+                date(d.modified_date),
+                d.pipeline.clone(),
+                d.account.clone(),
+                d.problems.iter().map(|p| p.kind.code()).collect::<Vec<_>>().join(";"),
+            ]
+        }),
+        &[
+            "deal_id",
+            "deal_name",
+            "owner",
+            "stage",
+            "stage_class",
+            "currency",
+            "amount",
+            "rate",
+            "amount_base",
+            "probability",
+            "weighted_base",
+            "closing_date",
+            "created_date",
+            "modified_date",
+            "pipeline",
+            "account",
+            "problems",
+        ],
+    )
+}
+
+/// `summary.csv`: the KPIs and the report's provenance, one metric a row.
+pub fn summary_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+    let c = &report.context;
+    let k = &report.kpis;
+    let dp = c.base.minor_units();
+    let base = c.base.code();
+    let rows: Vec<[String; 3]> = vec![
+        ["as_of".into(), c.as_of.to_string(), "date".into()],
+        ["period".into(), c.period.label(), "period".into()],
+        ["period_start".into(), c.period.start.to_string(), "date".into()],
+        ["period_end".into(), c.period.end.to_string(), "date".into()],
+        ["timezone".into(), c.timezone.name().into(), "iana".into()],
+        ["base_currency".into(), base.into(), "iso4217".into()],
+        ["rates_date".into(), c.rates_date.to_string(), "date".into()],
+        ["rates_source".into(), c.rates_source.clone(), "text".into()],
+        ["deal_source".into(), c.deal_source.clone(), "text".into()],
+        ["sample_data".into(), c.sample.to_string(), "bool".into()],
+        ["deals".into(), report.deals.len().to_string(), "count".into()],
+        ["open_count".into(), k.open_count.to_string(), "count".into()],
+        ["open_amount".into(), amount(k.open_amount, dp), base.into()],
+        ["weighted_amount".into(), amount(k.weighted_amount, dp), base.into()],
+        ["open_without_amount".into(), k.open_without_amount.to_string(), "count".into()],
+        ["won_count".into(), k.won_count.to_string(), "count".into()],
+        ["won_amount".into(), amount(k.won_amount, dp), base.into()],
+        ["lost_count".into(), k.lost_count.to_string(), "count".into()],
+        ["lost_amount".into(), amount(k.lost_amount, dp), base.into()],
+        ["win_rate_count".into(), ratio(k.win_rate_count, 4), "ratio".into()],
+        ["win_rate_amount".into(), ratio(k.win_rate_amount, 4), "ratio".into()],
+        ["average_won_size".into(), opt_amount(k.average_won_size, dp), base.into()],
+        ["average_cycle_days".into(), ratio(k.average_cycle_days, 1), "days".into()],
+        ["velocity_per_day".into(), opt_amount(k.velocity_per_day, dp), format!("{base}/day")],
+        ["data_quality_rows".into(), report.quality.len().to_string(), "count".into()],
+        ["data_warnings".into(), report.warnings().count().to_string(), "count".into()],
+    ];
+    write(rows.into_iter().map(Vec::from), &["metric", "value", "unit"])
+}
+
+/// `by_stage.csv`: open pipeline per stage, in stage order.
+pub fn by_stage_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+    let dp = report.context.base.minor_units();
+    write(
+        report.by_stage.iter().map(|s| {
+            vec![
+                s.stage.clone(),
+                s.known.to_string(),
+                s.count.to_string(),
+                amount(s.amount, dp),
+                amount(s.weighted, dp),
+                ratio(s.share, 4),
+                ratio(s.average_age_days, 1),
+            ]
+        }),
+        &["stage", "known_stage", "count", "amount", "weighted", "share_of_open", "average_age_days"],
+    )
+}
+
+/// `data_quality.csv`: every problem of every deal.
+pub fn data_quality_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+    write(
+        report.quality.iter().map(|q| {
+            vec![
+                q.deal_id.clone(),
+                q.deal_name.clone(),
+                q.problem.kind.code().to_owned(),
+                if q.problem.kind.is_warning() { "warning" } else { "note" }.to_owned(),
+                q.problem.detail.clone(),
+            ]
+        }),
+        &["deal_id", "deal_name", "problem", "severity", "detail"],
+    )
+}

@@ -1,0 +1,89 @@
+//! Published artefacts and email deliveries.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError, query_error};
+use crate::extract::db_time;
+
+/// One object a run published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtefactRecord {
+    /// The object key (or local path under the store root).
+    pub object_key: String,
+    /// The file name, e.g. `deals.csv`.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Size.
+    pub bytes: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+impl Store {
+    /// Records the objects a run published.
+    pub async fn record_artefacts(
+        &self,
+        run_id: &str,
+        artefacts: &[ArtefactRecord],
+        published_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(query_error("starting to record artefacts"))?;
+        for artefact in artefacts {
+            sqlx::query(
+                "INSERT INTO artefacts (run_id, object_key, file_name, content_type, bytes, sha256, published_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, object_key) DO UPDATE SET \
+                 bytes = excluded.bytes, sha256 = excluded.sha256, published_at = excluded.published_at",
+            )
+            .bind(run_id)
+            .bind(&artefact.object_key)
+            .bind(&artefact.file_name)
+            .bind(&artefact.content_type)
+            .bind(i64::try_from(artefact.bytes).unwrap_or(i64::MAX))
+            .bind(&artefact.sha256)
+            .bind(db_time(published_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("recording an artefact"))?;
+        }
+        tx.commit().await.map_err(query_error("committing artefacts"))
+    }
+
+    /// The run whose email for `(job, period, recipients)` was delivered.
+    pub async fn delivery(&self, job: &str, period: &str, recipients: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT run_id FROM deliveries WHERE job = $1 AND period = $2 AND recipients = $3")
+            .bind(job)
+            .bind(period)
+            .bind(recipients)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("looking up a delivery"))
+    }
+
+    /// Records a delivered email (replacing an earlier one on `--force`).
+    pub async fn record_delivery(
+        &self,
+        job: &str,
+        period: &str,
+        recipients: &str,
+        run_id: &str,
+        message_id: &str,
+        delivered_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO deliveries (job, period, recipients, run_id, message_id, delivered_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (job, period, recipients) DO UPDATE SET run_id = excluded.run_id, message_id = excluded.message_id, \
+             delivered_at = excluded.delivered_at",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(recipients)
+        .bind(run_id)
+        .bind(message_id)
+        .bind(db_time(delivered_at))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording a delivery"))?;
+        Ok(())
+    }
+}

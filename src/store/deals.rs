@@ -1,0 +1,344 @@
+//! Current deals, their version history (SCD type 2) and sync cursors.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError, query_error};
+use crate::extract::{
+    ChangeBatch, db_time, parse_timestamp, record_created, record_id, record_modified,
+};
+
+/// The fields whose change makes a new version. `Modified_Time` and
+/// `Modified_By` change on every edit and are deliberately left out.
+const TRACKED_FIELDS: [&str; 12] = [
+    "Deal_Name",
+    "Owner",
+    "Amount",
+    "Currency",
+    "Exchange_Rate",
+    "Stage",
+    "Probability",
+    "Closing_Date",
+    "Pipeline",
+    "Type",
+    "Account_Name",
+    "Created_Time",
+];
+
+/// What one batch changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Deals seen for the first time.
+    pub inserted: u64,
+    /// Deals whose tracked fields changed: a new version each.
+    pub changed: u64,
+    /// Deals sent again without a tracked change.
+    pub unchanged: u64,
+    /// Records older than the stored version, ignored.
+    pub stale: u64,
+    /// Deals marked deleted.
+    pub deleted: u64,
+}
+
+/// Where a source's sync stands.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncState {
+    /// Newest `Modified_Time` committed: the next incremental sync starts here.
+    pub cursor: Option<DateTime<Utc>>,
+    /// The first complete sync's high-water mark: history is complete from here.
+    pub history_from: Option<DateTime<Utc>>,
+    /// When the last sync finished successfully.
+    pub last_success_at: Option<DateTime<Utc>>,
+}
+
+fn fingerprint(record: &Value) -> String {
+    let tracked: Vec<&Value> = TRACKED_FIELDS
+        .iter()
+        .map(|key| record.get(*key).unwrap_or(&Value::Null))
+        .collect();
+    let mut hasher = Sha256::new();
+    hasher.update(serde_json::to_vec(&tracked).unwrap_or_default());
+    hex::encode(hasher.finalize())
+}
+
+fn time_column(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let text: Option<String> = row.try_get(column).map_err(query_error("reading a time column"))?;
+    match text {
+        None => Ok(None),
+        Some(text) => parse_timestamp(&text).map(Some).ok_or(StoreError::Corrupt {
+            action: "reading a stored time",
+            detail: format!("`{text}` in column {column}"),
+        }),
+    }
+}
+
+struct Stored {
+    fingerprint: String,
+    modified_time: Option<DateTime<Utc>>,
+    deleted: bool,
+}
+
+impl Store {
+    /// Fails when the database already holds deals of a different source.
+    pub async fn check_source(&self, source: &str) -> Result<(), StoreError> {
+        let other: Option<String> = sqlx::query_scalar("SELECT source FROM sync_state WHERE source <> $1 LIMIT 1")
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("checking the stored deal source"))?;
+        match other {
+            Some(stored) => Err(StoreError::SourceMismatch {
+                stored,
+                configured: source.to_owned(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The sync state of `source` (all empty before the first sync).
+    pub async fn sync_state(&self, source: &str) -> Result<SyncState, StoreError> {
+        let row = sqlx::query("SELECT cursor_time, history_from, last_success_at FROM sync_state WHERE source = $1")
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("reading the sync state"))?;
+        match row {
+            None => Ok(SyncState::default()),
+            Some(row) => Ok(SyncState {
+                cursor: time_column(&row, "cursor_time")?,
+                history_from: time_column(&row, "history_from")?,
+                last_success_at: time_column(&row, "last_success_at")?,
+            }),
+        }
+    }
+
+    /// Stores one batch and advances the cursor in the same transaction, so
+    /// a crash leaves either both or neither.
+    pub async fn apply_batch(
+        &self,
+        source: &str,
+        batch: &ChangeBatch,
+        synced_at: DateTime<Utc>,
+    ) -> Result<BatchOutcome, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(query_error("starting a sync transaction"))?;
+        let now = db_time(synced_at);
+        let ids: Vec<String> = batch.records.iter().filter_map(record_id).collect();
+        let mut stored: HashMap<String, Stored> = HashMap::new();
+        if !ids.is_empty() {
+            let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, fingerprint, modified_time, deleted_at FROM deals WHERE id IN ({})",
+                placeholders.join(",")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &ids {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&mut *tx).await.map_err(query_error("reading stored deals"))? {
+                let id: String = row.try_get("id").map_err(query_error("reading stored deals"))?;
+                let deleted: Option<String> = row.try_get("deleted_at").map_err(query_error("reading stored deals"))?;
+                stored.insert(
+                    id,
+                    Stored {
+                        fingerprint: row.try_get("fingerprint").map_err(query_error("reading stored deals"))?,
+                        modified_time: time_column(&row, "modified_time")?,
+                        deleted: deleted.is_some(),
+                    },
+                );
+            }
+        }
+
+        let mut outcome = BatchOutcome::default();
+        let mut newest: Option<DateTime<Utc>> = None;
+        for record in &batch.records {
+            let Some(id) = record_id(record) else { continue };
+            let modified = record_modified(record);
+            newest = newest.max(modified);
+            let print = fingerprint(record);
+            let payload = record.to_string();
+            let modified_text = modified.map(db_time);
+            match stored.get(&id) {
+                Some(old) if old.modified_time.is_some() && modified < old.modified_time => {
+                    outcome.stale += 1;
+                }
+                Some(old) if old.fingerprint == print && !old.deleted => {
+                    sqlx::query("UPDATE deals SET payload = $1, modified_time = $2, last_synced_at = $3 WHERE id = $4")
+                        .bind(&payload)
+                        .bind(&modified_text)
+                        .bind(&now)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error("updating a deal"))?;
+                    outcome.unchanged += 1;
+                }
+                Some(_) => {
+                    let valid_from = modified.unwrap_or(synced_at);
+                    let (version, previous_from) = latest_version(&mut tx, &id).await?;
+                    let valid_from = db_time(valid_from).max(previous_from);
+                    sqlx::query("UPDATE deal_versions SET valid_to = $1 WHERE deal_id = $2 AND version = $3")
+                        .bind(&valid_from)
+                        .bind(&id)
+                        .bind(version)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_error("closing a deal version"))?;
+                    insert_version(&mut tx, &id, version + 1, &valid_from, &print, &payload, &now).await?;
+                    sqlx::query(
+                        "UPDATE deals SET payload = $1, fingerprint = $2, modified_time = $3, last_synced_at = $4, deleted_at = NULL WHERE id = $5",
+                    )
+                    .bind(&payload)
+                    .bind(&print)
+                    .bind(&modified_text)
+                    .bind(&now)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error("updating a deal"))?;
+                    outcome.changed += 1;
+                }
+                None => {
+                    let valid_from = db_time(record_created(record).or(modified).unwrap_or(synced_at));
+                    insert_version(&mut tx, &id, 1, &valid_from, &print, &payload, &now).await?;
+                    sqlx::query(
+                        "INSERT INTO deals (id, payload, fingerprint, modified_time, first_seen_at, last_synced_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(&id)
+                    .bind(&payload)
+                    .bind(&print)
+                    .bind(&modified_text)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error("inserting a deal"))?;
+                    outcome.inserted += 1;
+                }
+            }
+        }
+        for deletion in &batch.deletions {
+            let when = db_time(deletion.deleted_time);
+            let result = sqlx::query("UPDATE deals SET deleted_at = $1, last_synced_at = $2 WHERE id = $3 AND deleted_at IS NULL")
+                .bind(&when)
+                .bind(&now)
+                .bind(&deletion.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("marking a deal deleted"))?;
+            if result.rows_affected() > 0 {
+                sqlx::query("UPDATE deal_versions SET valid_to = $1 WHERE deal_id = $2 AND valid_to IS NULL")
+                    .bind(&when)
+                    .bind(&deletion.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error("closing a deleted deal's version"))?;
+                outcome.deleted += 1;
+            }
+        }
+
+        let current: Option<Option<String>> = sqlx::query_scalar("SELECT cursor_time FROM sync_state WHERE source = $1")
+            .bind(source)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(query_error("reading the sync cursor"))?;
+        let cursor = current.flatten().max(newest.map(db_time));
+        sqlx::query(
+            "INSERT INTO sync_state (source, cursor_time, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (source) DO UPDATE SET cursor_time = excluded.cursor_time, updated_at = excluded.updated_at",
+        )
+        .bind(source)
+        .bind(&cursor)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("advancing the sync cursor"))?;
+        tx.commit().await.map_err(query_error("committing a sync batch"))?;
+        Ok(outcome)
+    }
+
+    /// Records a completed pass. The first one also fixes where complete
+    /// history starts: the newest `Modified_Time` it saw.
+    pub async fn finish_sync(&self, source: &str, finished_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let now = db_time(finished_at);
+        sqlx::query(
+            "INSERT INTO sync_state (source, cursor_time, history_from, last_success_at, updated_at) VALUES ($1, NULL, NULL, $2, $2) \
+             ON CONFLICT (source) DO UPDATE SET last_success_at = excluded.last_success_at, updated_at = excluded.updated_at, \
+             history_from = COALESCE(sync_state.history_from, sync_state.cursor_time, excluded.last_success_at)",
+        )
+        .bind(source)
+        .bind(&now)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording a finished sync"))?;
+        Ok(())
+    }
+
+    /// The deal records as they stood at `instant` (data time), by id.
+    pub async fn deals_at(&self, instant: DateTime<Utc>) -> Result<Vec<Value>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM deal_versions WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1) ORDER BY deal_id",
+        )
+        .bind(db_time(instant))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("reading the deals at an instant"))?;
+        rows.iter()
+            .map(|payload| {
+                serde_json::from_str(payload).map_err(|e| StoreError::Corrupt {
+                    action: "reading a deal version",
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// How many version rows are stored (history grows with changes only).
+    pub async fn deal_version_count(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM deal_versions")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error("counting deal versions"))
+    }
+}
+
+async fn latest_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("SELECT version, valid_from FROM deal_versions WHERE deal_id = $1 ORDER BY version DESC LIMIT 1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(query_error("reading a deal's latest version"))?;
+    Ok((
+        row.try_get("version").map_err(query_error("reading a deal's latest version"))?,
+        row.try_get("valid_from").map_err(query_error("reading a deal's latest version"))?,
+    ))
+}
+
+async fn insert_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    version: i64,
+    valid_from: &str,
+    fingerprint: &str,
+    payload: &str,
+    recorded_at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO deal_versions (deal_id, version, valid_from, valid_to, fingerprint, payload, recorded_at) VALUES ($1, $2, $3, NULL, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(valid_from)
+    .bind(fingerprint)
+    .bind(payload)
+    .bind(recorded_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(query_error("inserting a deal version"))?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! The history of job runs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use super::{Store, StoreError, query_error};
+use crate::extract::{db_time, parse_timestamp};
+
+/// A run's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Started, not finished.
+    Running,
+    /// Finished cleanly.
+    Succeeded,
+    /// Finished with data warnings (exit code 3).
+    Warnings,
+    /// Failed (exit code 1).
+    Failed,
+    /// Stopped by a shutdown before it finished.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The word stored and printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Warnings => "warnings",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Default)]
+pub struct RunFinish {
+    /// Deals received from the source.
+    pub deals_extracted: u64,
+    /// Deals in the report.
+    pub deals_reported: u64,
+    /// Calls made to external APIs.
+    pub api_calls: u64,
+    /// Data warnings.
+    pub warnings: u64,
+    /// The warnings in a sentence or two.
+    pub warning_summary: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Where its outputs went.
+    pub output_location: Option<String>,
+}
+
+/// One row of the run history.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    /// Run id.
+    pub id: String,
+    /// Job name.
+    pub job: String,
+    /// The as-of date.
+    pub as_of: String,
+    /// `schedule` or `run-once`.
+    pub trigger: String,
+    /// Whether it published nothing.
+    pub dry_run: bool,
+    /// Start time.
+    pub started_at: Option<DateTime<Utc>>,
+    /// End time.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Status word.
+    pub status: String,
+    /// Deals received from the source.
+    pub deals_extracted: i64,
+    /// Deals in the report.
+    pub deals_reported: i64,
+    /// External API calls.
+    pub api_calls: i64,
+    /// Data warnings.
+    pub warnings: i64,
+    /// Warning summary.
+    pub warning_summary: Option<String>,
+    /// Error.
+    pub error: Option<String>,
+    /// Output location.
+    pub output_location: Option<String>,
+}
+
+impl Store {
+    /// Records the start of a run.
+    pub async fn start_run(
+        &self,
+        id: &str,
+        job: &str,
+        as_of: NaiveDate,
+        trigger: &str,
+        dry_run: bool,
+        started_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO job_runs (id, job, as_of, trigger_kind, dry_run, started_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(job)
+        .bind(as_of.to_string())
+        .bind(trigger)
+        .bind(i64::from(dry_run))
+        .bind(db_time(started_at))
+        .bind(RunStatus::Running.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording the start of a run"))?;
+        Ok(())
+    }
+
+    /// Records the end of a run.
+    pub async fn finish_run(
+        &self,
+        id: &str,
+        status: RunStatus,
+        finished_at: DateTime<Utc>,
+        finish: &RunFinish,
+    ) -> Result<(), StoreError> {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        sqlx::query(
+            "UPDATE job_runs SET status = $1, finished_at = $2, deals_extracted = $3, deals_reported = $4, api_calls = $5, \
+             warnings = $6, warning_summary = $7, error = $8, output_location = $9 WHERE id = $10",
+        )
+        .bind(status.as_str())
+        .bind(db_time(finished_at))
+        .bind(count(finish.deals_extracted))
+        .bind(count(finish.deals_reported))
+        .bind(count(finish.api_calls))
+        .bind(count(finish.warnings))
+        .bind(&finish.warning_summary)
+        .bind(&finish.error)
+        .bind(&finish.output_location)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording the end of a run"))?;
+        Ok(())
+    }
+
+    /// The newest runs first, optionally of one job.
+    pub async fn runs(&self, job: Option<&str>, limit: u32) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, job, as_of, trigger_kind, dry_run, started_at, finished_at, status, deals_extracted, deals_reported, \
+             api_calls, warnings, warning_summary, error, output_location FROM job_runs \
+             WHERE ($1 = '' OR job = $1) ORDER BY started_at DESC, id DESC LIMIT $2",
+        )
+        .bind(job.unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("reading the run history"))?;
+        rows.iter().map(run_record).collect()
+    }
+}
+
+fn run_record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
+    let err = query_error("reading the run history");
+    let get_time = |column: &str| -> Option<DateTime<Utc>> {
+        row.try_get::<Option<String>, _>(column)
+            .ok()
+            .flatten()
+            .and_then(|t| parse_timestamp(&t))
+    };
+    let dry_run: i64 = row.try_get("dry_run").map_err(query_error("reading the run history"))?;
+    Ok(RunRecord {
+        id: row.try_get("id").map_err(query_error("reading the run history"))?,
+        job: row.try_get("job").map_err(query_error("reading the run history"))?,
+        as_of: row.try_get("as_of").map_err(query_error("reading the run history"))?,
+        trigger: row.try_get("trigger_kind").map_err(query_error("reading the run history"))?,
+        dry_run: dry_run != 0,
+        started_at: get_time("started_at"),
+        finished_at: get_time("finished_at"),
+        status: row.try_get("status").map_err(query_error("reading the run history"))?,
+        deals_extracted: row.try_get("deals_extracted").map_err(query_error("reading the run history"))?,
+        deals_reported: row.try_get("deals_reported").map_err(query_error("reading the run history"))?,
+        api_calls: row.try_get("api_calls").map_err(query_error("reading the run history"))?,
+        warnings: row.try_get("warnings").map_err(query_error("reading the run history"))?,
+        warning_summary: row.try_get("warning_summary").map_err(query_error("reading the run history"))?,
+        error: row.try_get("error").map_err(query_error("reading the run history"))?,
+        output_location: row.try_get("output_location").map_err(err)?,
+    })
+}
