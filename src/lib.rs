@@ -8,8 +8,14 @@
 //! and run history; [`config`] reads everything in.
 
 pub mod aggregate;
+pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod fx;
+pub mod jobs;
+pub mod publish;
 pub mod quality;
+pub mod render;
+pub mod schedule;
 pub mod store;
+pub mod telemetry;

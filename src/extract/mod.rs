@@ -64,6 +64,9 @@ pub trait DealSource: Send + Sync {
     fn describe(&self) -> String;
     /// True for sample data, which every output must say it is.
     fn is_sample(&self) -> bool;
+    /// The name deals of this source are stored under; one database holds
+    /// deals of one source only.
+    fn source_key(&self) -> String;
     /// Starts a pass over deals modified at or after `since` (every deal
     /// when `None`).
     async fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Box<dyn ChangePages>, ExtractError>;

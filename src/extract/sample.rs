@@ -96,6 +96,10 @@ impl DealSource for FileDealSource {
         true
     }
 
+    fn source_key(&self) -> String {
+        "sample".to_owned()
+    }
+
     async fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Box<dyn ChangePages>, ExtractError> {
         let mut records = Vec::new();
         let mut skipped = 0;

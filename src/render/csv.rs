@@ -5,28 +5,62 @@
 use chrono::NaiveDate;
 
 use super::format::{amount, opt_amount, ratio};
-use super::RenderError;
+use super::{OutputFile, RenderError};
 use crate::aggregate::PipelineReport;
 
 fn date(value: Option<NaiveDate>) -> String {
     value.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn write(rows: impl IntoIterator<Item = Vec<String>>, header: &[&str]) -> Result<Vec<u8>, RenderError> {
+fn write(
+    name: &'static str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<OutputFile, RenderError> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     writer.write_record(header)?;
+    let mut count = 0;
     for row in rows {
         writer.write_record(&row)?;
+        count += 1;
     }
-    writer.into_inner().map_err(|e| RenderError::Csv(e.into_error().into()))
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| RenderError::Csv(e.into_error().into()))?;
+    Ok(OutputFile {
+        name,
+        content_type: "text/csv; charset=utf-8",
+        bytes,
+        rows: Some(count),
+    })
 }
 
 /// `deals.csv`: one row per deal, by id.
-pub fn deals_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();
     write(
+        "deals.csv",
+        &[
+            "deal_id",
+            "deal_name",
+            "owner",
+            "stage",
+            "stage_class",
+            "currency",
+            "amount",
+            "rate",
+            "amount_base",
+            "probability",
+            "weighted_base",
+            "closing_date",
+            "created_date",
+            "modified_date",
+            "pipeline",
+            "account",
+            "problems",
+        ],
         report.deals.iter().map(|d| {
             vec![
                 d.id.clone(),
@@ -48,30 +82,11 @@ pub fn deals_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
                 d.problems.iter().map(|p| p.kind.code()).collect::<Vec<_>>().join(";"),
             ]
         }),
-        &[
-            "deal_id",
-            "deal_name",
-            "owner",
-            "stage",
-            "stage_class",
-            "currency",
-            "amount",
-            "rate",
-            "amount_base",
-            "probability",
-            "weighted_base",
-            "closing_date",
-            "created_date",
-            "modified_date",
-            "pipeline",
-            "account",
-            "problems",
-        ],
     )
 }
 
 /// `summary.csv`: the KPIs and the report's provenance, one metric a row.
-pub fn summary_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let c = &report.context;
     let k = &report.kpis;
     let dp = c.base.minor_units();
@@ -104,13 +119,15 @@ pub fn summary_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
         ["data_quality_rows".into(), report.quality.len().to_string(), "count".into()],
         ["data_warnings".into(), report.warnings().count().to_string(), "count".into()],
     ];
-    write(rows.into_iter().map(Vec::from), &["metric", "value", "unit"])
+    write("summary.csv", &["metric", "value", "unit"], rows.into_iter().map(Vec::from))
 }
 
 /// `by_stage.csv`: open pipeline per stage, in stage order.
-pub fn by_stage_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();
     write(
+        "by_stage.csv",
+        &["stage", "known_stage", "count", "amount", "weighted", "share_of_open", "average_age_days"],
         report.by_stage.iter().map(|s| {
             vec![
                 s.stage.clone(),
@@ -122,13 +139,14 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
                 ratio(s.average_age_days, 1),
             ]
         }),
-        &["stage", "known_stage", "count", "amount", "weighted", "share_of_open", "average_age_days"],
     )
 }
 
 /// `data_quality.csv`: every problem of every deal.
-pub fn data_quality_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
+pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     write(
+        "data_quality.csv",
+        &["deal_id", "deal_name", "problem", "severity", "detail"],
         report.quality.iter().map(|q| {
             vec![
                 q.deal_id.clone(),
@@ -138,6 +156,5 @@ pub fn data_quality_csv(report: &PipelineReport) -> Result<Vec<u8>, RenderError>
                 q.problem.detail.clone(),
             ]
         }),
-        &["deal_id", "deal_name", "problem", "severity", "detail"],
     )
 }

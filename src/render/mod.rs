@@ -1,1 +1,60 @@
-pub mod csv; pub mod format; #[derive(Debug, thiserror::Error)] pub enum RenderError { #[error("x")] Csv(#[from] csv::Error) }
+//! Render: the report's files (CSV, PDF, manifest) and its email.
+
+pub mod csv;
+pub mod email;
+pub mod format;
+mod manifest;
+pub mod pdf;
+
+pub use manifest::manifest;
+
+use crate::aggregate::PipelineReport;
+
+/// Why an output could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Writing CSV failed.
+    #[error("writing CSV: {0}")]
+    Csv(#[from] ::csv::Error),
+    /// The embedded font could not be read.
+    #[error("the embedded PDF font could not be read; the binary is damaged, reinstall it")]
+    Font,
+    /// The manifest could not be serialised.
+    #[error("writing manifest.json: {0}")]
+    Manifest(#[from] serde_json::Error),
+}
+
+/// One file of a run's output set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// File name, e.g. `deals.csv`.
+    pub name: &'static str,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// Content.
+    pub bytes: Vec<u8>,
+    /// Data rows (CSV only).
+    pub rows: Option<usize>,
+}
+
+/// The name of the PDF.
+pub const PDF_NAME: &str = "pipeline-summary.pdf";
+/// The name of the manifest, written last.
+pub const MANIFEST_NAME: &str = "manifest.json";
+
+/// Every file of the report except the manifest. CPU-bound: run it off the
+/// async runtime.
+pub fn render_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
+    Ok(vec![
+        OutputFile {
+            name: PDF_NAME,
+            content_type: "application/pdf",
+            bytes: pdf::render_pdf(report)?,
+            rows: None,
+        },
+        csv::summary_csv(report)?,
+        csv::deals_csv(report)?,
+        csv::by_stage_csv(report)?,
+        csv::data_quality_csv(report)?,
+    ])
+}

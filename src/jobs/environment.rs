@@ -1,0 +1,63 @@
+//! The adapters a job runs with, chosen once from configuration.
+
+use std::sync::Arc;
+
+use crate::config::{Config, DealSourceKind, MailerKind, ObjectStoreKind, RateSourceKind};
+use crate::extract::{DealSource, FileDealSource};
+use crate::fx::{BundledRates, RateProvider};
+use crate::publish::{FileOutbox, LocalDirStore, Mailer, ObjectStore};
+use crate::store::{Store, StoreError};
+
+/// Everything a job needs. Jobs see the ports, never which adapter is
+/// behind them.
+#[derive(Clone)]
+pub struct Environment {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The database.
+    pub store: Store,
+    /// Where deals come from.
+    pub deals: Arc<dyn DealSource>,
+    /// Where rates come from.
+    pub rates: Arc<dyn RateProvider>,
+    /// Where files are published.
+    pub objects: Arc<dyn ObjectStore>,
+    /// How email leaves.
+    pub mailer: Arc<dyn Mailer>,
+}
+
+impl Environment {
+    /// Connects to the database and builds the configured adapters.
+    pub async fn connect(config: Config) -> Result<Environment, StoreError> {
+        let store = Store::connect(&config.settings.database_url).await?;
+        Ok(Self::with_store(config, store))
+    }
+
+    /// Builds the configured adapters around an open database.
+    pub fn with_store(config: Config, store: Store) -> Environment {
+        let settings = &config.settings;
+        let deals: Arc<dyn DealSource> = match &settings.deal_source {
+            DealSourceKind::Sample { dir: None } => Arc::new(FileDealSource::bundled(settings.sync.batch_size)),
+            DealSourceKind::Sample { dir: Some(dir) } => {
+                Arc::new(FileDealSource::from_dir(dir, settings.sync.batch_size))
+            }
+        };
+        let rates: Arc<dyn RateProvider> = match settings.rate_source {
+            RateSourceKind::Bundled => Arc::new(BundledRates),
+        };
+        let objects: Arc<dyn ObjectStore> = match &settings.object_store {
+            ObjectStoreKind::LocalDir { root } => Arc::new(LocalDirStore::new(root)),
+        };
+        let mailer: Arc<dyn Mailer> = match &settings.mailer {
+            MailerKind::Outbox { dir } => Arc::new(FileOutbox::new(dir)),
+        };
+        Environment {
+            config: Arc::new(config),
+            store,
+            deals,
+            rates,
+            objects,
+            mailer,
+        }
+    }
+}

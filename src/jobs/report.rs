@@ -1,0 +1,205 @@
+//! The `report` step: convert, aggregate, render, publish.
+
+use anyhow::Context as _;
+use chrono::{NaiveDate, Utc};
+use tracing::{Instrument, Span, info, info_span, warn};
+
+use super::refresh_rates::ensure_rates;
+use super::{Environment, RunRequest, StepReport};
+use crate::aggregate::period::end_of_day;
+use crate::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
+use crate::config::{JobDefinition, ReportDefinition};
+use crate::extract::Deal;
+use crate::fx::RateSet;
+use crate::publish::{self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key};
+use crate::render::{self, OutputFile, PDF_NAME, email::email};
+
+/// Builds the job's report for the as-of date and publishes it to the
+/// job's targets (or only to the dry-run folder).
+pub async fn report(
+    env: &Environment,
+    job: &JobDefinition,
+    request: &RunRequest,
+    run_id: &str,
+) -> anyhow::Result<StepReport> {
+    let definition = job
+        .report
+        .as_ref()
+        .and_then(|name| env.config.reports.get(name))
+        .with_context(|| format!("job {} names no known report definition", job.name))?
+        .clone();
+    let as_of = request.as_of;
+    let (rates, _) = ensure_rates(env, as_of).await?;
+    let mut step = StepReport::default();
+    if rates.date > as_of {
+        step.warnings.push(format!(
+            "the only exchange rates available are of {}, later than the as-of date {as_of}",
+            rates.date
+        ));
+    }
+    let records = env.store.deals_at(end_of_day(as_of, job.timezone)).await?;
+    let sync = env.store.sync_state(&env.deals.source_key()).await?;
+    if sync.last_success_at.is_none() {
+        step.warnings.push("no sync has ever finished: the report has no deals to show".to_owned());
+    }
+    let context = ReportContext {
+        run_id: run_id.to_owned(),
+        job: job.name.clone(),
+        title: definition.title.clone(),
+        as_of,
+        timezone: job.timezone,
+        period: Period::ending_by(definition.period, as_of),
+        base: env.config.settings.base_currency,
+        rates_date: rates.date,
+        rates_source: rates.source.clone(),
+        deal_source: env.deals.describe(),
+        sample: env.deals.is_sample(),
+        last_sync: sync.last_success_at,
+    };
+    let home = env.config.settings.home_currency;
+    let span = Span::current();
+    let (report, files, manifest) = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| compute(context, &definition, &rates, home, records))
+    })
+    .await
+    .context("the report computation stopped unexpectedly")??;
+
+    step.deals_reported = report.deals.len() as u64;
+    let data_warnings = report.warnings().count();
+    if data_warnings > 0 {
+        step.warnings.push(data_warning_summary(&report));
+    }
+    step.lines.push(format!(
+        "report: {} deals, period {}, open pipeline {} {}",
+        report.deals.len(),
+        report.context.period.label(),
+        report.context.base,
+        render::format::grouped(report.kpis.open_amount, report.context.base.minor_units()),
+    ));
+
+    if request.dry_run {
+        let dir = &env.config.settings.dry_run_dir;
+        let folder = format!("{}/{}", job.name, report.context.period.label());
+        publish::upload(&LocalDirStore::new(dir), &[folder.clone()], &files, &manifest).await?;
+        step.output_location = Some(dir.join(&folder).display().to_string());
+        step.lines.push(format!(
+            "dry run: {} files written to {}; nothing published",
+            files.len() + 1,
+            dir.join(folder).display()
+        ));
+        return Ok(step);
+    }
+    publish_report(env, job, request, &report, &files, &manifest, &mut step).await?;
+    Ok(step)
+}
+
+fn compute(
+    context: ReportContext,
+    definition: &ReportDefinition,
+    rates: &RateSet,
+    home: crate::fx::CurrencyCode,
+    records: Vec<serde_json::Value>,
+) -> anyhow::Result<(PipelineReport, Vec<OutputFile>, OutputFile)> {
+    let preparation = Preparation {
+        definition,
+        rates,
+        base: context.base,
+        home,
+        timezone: context.timezone,
+    };
+    let deals = records
+        .iter()
+        .filter_map(Deal::from_record)
+        .map(|deal| preparation.prepare(deal))
+        .collect();
+    let report = build_report(context, definition, deals)?;
+    let files = render::render_files(&report)?;
+    let manifest = render::manifest(&report, &files)?;
+    Ok((report, files, manifest))
+}
+
+fn data_warning_summary(report: &PipelineReport) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for row in report.warnings() {
+        *counts.entry(row.problem.kind.code()).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(code, n)| format!("{n} {code}")).collect();
+    format!(
+        "data warnings: {} (deals without a {} amount are excluded from totals; see data_quality.csv)",
+        parts.join(", "),
+        report.context.base
+    )
+}
+
+async fn publish_report(
+    env: &Environment,
+    job: &JobDefinition,
+    request: &RunRequest,
+    report: &PipelineReport,
+    files: &[OutputFile],
+    manifest: &OutputFile,
+    step: &mut StepReport,
+) -> anyhow::Result<()> {
+    let period = &report.context.period;
+    let mut location = None;
+    if let Some(target) = &job.publish.object_store {
+        let folders = [
+            period_folder(&target.prefix, &job.name, period),
+            latest_folder(&target.prefix, &job.name),
+        ];
+        let artefacts = publish::upload(env.objects.as_ref(), &folders, files, manifest)
+            .instrument(info_span!("publish", store = %env.objects.describe()))
+            .await
+            .with_context(|| format!("publishing to {}", env.objects.describe()))?;
+        env.store
+            .record_artefacts(&report.context.run_id, &artefacts, Utc::now())
+            .await?;
+        let folder = env.objects.location(&folders[0]);
+        info!(files = artefacts.len(), location = %folder, "Published the report files.");
+        step.lines.push(format!("published: {} objects to {folder}", artefacts.len()));
+        location = Some(folder);
+    }
+    step.output_location = location.clone();
+
+    let Some(target) = &job.publish.email else {
+        return Ok(());
+    };
+    if request.no_email {
+        step.lines.push("email: skipped (--no-email)".to_owned());
+        return Ok(());
+    }
+    let recipients = recipients_key(target);
+    let period_label = period.label();
+    if let Some(run) = env.store.delivery(&job.name, &period_label, &recipients).await? {
+        if !request.force {
+            step.lines.push(format!(
+                "email: not sent, {period_label} was already delivered to these recipients by run {run} (use --force to send again)"
+            ));
+            return Ok(());
+        }
+        warn!(previous_run = %run, "Sending again because of --force.");
+    }
+    let location = location.unwrap_or_else(|| format!("the outputs of run {}", report.context.run_id));
+    let content = email(report, &target.subject, &location);
+    let attachments: Vec<&OutputFile> = files
+        .iter()
+        .filter(|f| f.name == PDF_NAME || (target.attach_csv && f.name.ends_with(".csv")))
+        .collect();
+    let message = build_message(target, content, &attachments)?;
+    let id = env
+        .mailer
+        .send(message)
+        .await
+        .with_context(|| format!("emailing the report of {period_label}"))?;
+    env.store
+        .record_delivery(&job.name, &period_label, &recipients, &report.context.run_id, &id, Utc::now())
+        .await?;
+    info!(message = %id, "Emailed the report.");
+    step.lines.push(format!("email: sent through {} ({id})", env.mailer.describe()));
+    Ok(())
+}
+
+/// The default as-of date: today in the job's timezone.
+pub fn today(job: &JobDefinition) -> NaiveDate {
+    Utc::now().with_timezone(&job.timezone).date_naive()
+}

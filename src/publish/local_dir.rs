@@ -1,0 +1,46 @@
+//! A local directory standing in for the bucket, with the same keys.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use super::{ObjectStore, PublishError};
+
+/// Writes objects as files under `root`, a key's slashes as directories.
+#[derive(Debug, Clone)]
+pub struct LocalDirStore {
+    root: PathBuf,
+}
+
+impl LocalDirStore {
+    /// A store rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for LocalDirStore {
+    fn describe(&self) -> String {
+        format!("local directory {}", self.root.display())
+    }
+
+    fn location(&self, key: &str) -> String {
+        self.root.join(key).display().to_string()
+    }
+
+    async fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<(), PublishError> {
+        let path = self.root.join(key);
+        let error = |e: std::io::Error| PublishError::Object {
+            location: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(error)?;
+        }
+        // Write aside and rename, so a reader never sees half a file.
+        let partial = path.with_extension("partial");
+        tokio::fs::write(&partial, bytes).await.map_err(error)?;
+        tokio::fs::rename(&partial, &path).await.map_err(error)
+    }
+}
