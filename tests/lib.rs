@@ -1,1 +1,7 @@
+//! Every integration test, linked into one binary. They run the real
+//! binary in temporary directories and use real databases on loopback.
 
+mod cli;
+mod pipeline;
+mod storage;
+mod support;

@@ -13,7 +13,9 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str, errors: &mut ConfigEr
     let file = path.display();
     let mut unknown = Vec::new();
     let parsed = serde_ignored::deserialize(toml::Deserializer::new(text), |key| {
-        unknown.push(key.to_string());
+        // serde_ignored marks an `Option` layer with `?`; people do not.
+        let key = key.to_string().replace(".?", "").replace("?.", "");
+        unknown.push(key);
     });
     for key in unknown {
         errors.push(
