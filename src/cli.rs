@@ -14,7 +14,11 @@ use crate::{config, telemetry};
 /// Scheduled sales-pipeline reports: Zoho CRM deals, converted to one base
 /// currency, aggregated, and published as PDF and CSV to S3 and email.
 #[derive(Debug, Parser)]
-#[command(name = "pipeline-pulse", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "pipeline-pulse",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Run one job once, then exit.
     #[arg(long, value_name = "JOB")]
@@ -114,11 +118,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             serve(env).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Jobs { action: JobsAction::List }) => {
+        Some(Command::Jobs {
+            action: JobsAction::List,
+        }) => {
             print_jobs(&config);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Jobs { action: JobsAction::Validate }) => {
+        Some(Command::Jobs {
+            action: JobsAction::Validate,
+        }) => {
             println!(
                 "Configuration is valid: {} jobs, {} report definitions.",
                 config.jobs.len(),
@@ -132,7 +140,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         None => Err(CliError::Usage(
-            "nothing to do: give --run-once <JOB> or a command (serve, jobs, runs); see --help".to_owned(),
+            "nothing to do: give --run-once <JOB> or a command (serve, jobs, runs); see --help"
+                .to_owned(),
         )),
     }
 }
@@ -195,7 +204,13 @@ fn print_jobs(config: &Config) {
                 config::Step::Report => "report",
             })
             .collect();
-        println!("{}  [{}]  cron \"{}\" in {}", job.name, steps.join(", "), job.cron, job.timezone);
+        println!(
+            "{}  [{}]  cron \"{}\" in {}",
+            job.name,
+            steps.join(", "),
+            job.cron,
+            job.timezone
+        );
         if !job.description.is_empty() {
             println!("  {}", job.description);
         }
@@ -221,7 +236,9 @@ async fn print_runs(store: &Store, args: &RunsArgs) -> Result<(), StoreError> {
     );
     for run in runs {
         let duration = match (run.started_at, run.finished_at) {
-            (Some(start), Some(end)) => format!("{:.1}s", (end - start).num_milliseconds() as f64 / 1000.0),
+            (Some(start), Some(end)) => {
+                format!("{:.1}s", (end - start).num_milliseconds() as f64 / 1000.0)
+            }
             _ => "–".to_owned(),
         };
         let note = run.error.or(run.warning_summary).unwrap_or_default();
@@ -232,7 +249,11 @@ async fn print_runs(store: &Store, args: &RunsArgs) -> Result<(), StoreError> {
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default(),
             run.job,
-            if run.dry_run { format!("{} (dry)", run.status) } else { run.status },
+            if run.dry_run {
+                format!("{} (dry)", run.status)
+            } else {
+                run.status
+            },
             run.as_of,
             duration,
             run.deals_extracted.max(run.deals_reported),

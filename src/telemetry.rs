@@ -15,10 +15,16 @@ pub fn init(level: &str, format: LogFormat) {
         .with_writer(std::io::stderr);
     // A second initialisation (tests) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
-        LogFormat::Text if std::io::stderr().is_terminal() => {
-            builder.compact().with_target(false).without_time().try_init()
-        }
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Text if std::io::stderr().is_terminal() => builder
+            .compact()
+            .with_target(false)
+            .without_time()
+            .try_init(),
         LogFormat::Text => builder.with_ansi(false).try_init(),
     };
 }

@@ -46,7 +46,10 @@ atach_csv = true
         "jobs/weekly-pipeline.toml: timezone: `Asia/Singapur` is not an IANA timezone",
         "jobs/weekly-pipeline.toml: publish.email.to: `not an address` is not an email address",
     ] {
-        assert!(stderr.contains(expected), "missing `{expected}` in:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
     }
     assert!(stderr.contains("configuration problems"), "{stderr}");
 }
@@ -54,13 +57,17 @@ atach_csv = true
 #[test]
 fn a_report_reference_to_a_missing_definition_is_an_error() {
     let workspace = Workspace::new();
-    let job = String::from_utf8_lossy(&workspace.read("jobs/weekly-pipeline.toml"))
-        .replace("report = \"pipeline-summary\"", "report = \"pipeline-sumary\"");
+    let job = String::from_utf8_lossy(&workspace.read("jobs/weekly-pipeline.toml")).replace(
+        "report = \"pipeline-summary\"",
+        "report = \"pipeline-sumary\"",
+    );
     workspace.write("jobs/weekly-pipeline.toml", &job);
     let output = workspace.run(&["jobs", "validate"], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("jobs/weekly-pipeline.toml: report: no report definition `pipeline-sumary`"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("jobs/weekly-pipeline.toml: report: no report definition `pipeline-sumary`")
+    );
 }
 
 #[test]
@@ -73,9 +80,15 @@ fn an_unreachable_database_is_one_clear_line_and_exit_2() {
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("cannot open the database at postgres://pulse:***@127.0.0.1:1/pulse"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the database at postgres://pulse:***@127.0.0.1:1/pulse"),
+        "{stderr}"
+    );
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
-    assert!(!stderr.contains("hunter2") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -83,8 +96,14 @@ fn usage_errors_exit_2() {
     let workspace = Workspace::new();
     let unknown = workspace.run(&["--run-once", "no-such-job"], &[]);
     assert_eq!(unknown.status.code(), Some(2), "{}", describe(&unknown));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the jobs are: refresh-rates, sync-deals, weekly-pipeline"));
-    let bad_date = workspace.run(&["--run-once", "weekly-pipeline", "--as-of", "23/11/2026"], &[]);
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("the jobs are: refresh-rates, sync-deals, weekly-pipeline")
+    );
+    let bad_date = workspace.run(
+        &["--run-once", "weekly-pipeline", "--as-of", "23/11/2026"],
+        &[],
+    );
     assert_eq!(bad_date.status.code(), Some(2), "{}", describe(&bad_date));
     let nothing = workspace.run(&[], &[]);
     assert_eq!(nothing.status.code(), Some(2), "{}", describe(&nothing));
@@ -93,7 +112,10 @@ fn usage_errors_exit_2() {
 #[test]
 fn secrets_never_appear_in_help_or_errors() {
     let workspace = Workspace::new();
-    let secret = [("ZOHO_CLIENT_SECRET", "zs-very-secret"), ("BASE_CURRENCY", "nope")];
+    let secret = [
+        ("ZOHO_CLIENT_SECRET", "zs-very-secret"),
+        ("BASE_CURRENCY", "nope"),
+    ];
     for args in [&["--help"][..], &["jobs", "validate"][..]] {
         let output = workspace.run(args, &secret);
         let all = describe(&output);
@@ -105,18 +127,42 @@ fn secrets_never_appear_in_help_or_errors() {
 fn runs_shows_the_history_with_status_and_counts() {
     let workspace = Workspace::new();
     let empty = workspace.run(&["runs"], &[]);
-    assert!(String::from_utf8_lossy(&empty.stdout).contains("No runs recorded yet."), "{}", describe(&empty));
+    assert!(
+        String::from_utf8_lossy(&empty.stdout).contains("No runs recorded yet."),
+        "{}",
+        describe(&empty)
+    );
     workspace.run(&["--run-once", "sync-deals"], &[]);
-    workspace.run(&["--run-once", "weekly-pipeline", "--as-of", "2026-11-23", "--dry-run"], &[]);
+    workspace.run(
+        &[
+            "--run-once",
+            "weekly-pipeline",
+            "--as-of",
+            "2026-11-23",
+            "--dry-run",
+        ],
+        &[],
+    );
     let output = workspace.run(&["runs", "--limit", "5"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    assert!(lines[1].contains("weekly-pipeline") && lines[1].contains("warnings (dry)"), "{stdout}");
-    assert!(lines[2].contains("sync-deals") && lines[2].contains("succeeded") && lines[2].contains(" 460 "), "{stdout}");
+    assert!(
+        lines[1].contains("weekly-pipeline") && lines[1].contains("warnings (dry)"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("sync-deals")
+            && lines[2].contains("succeeded")
+            && lines[2].contains(" 460 "),
+        "{stdout}"
+    );
     let only_sync = workspace.run(&["runs", "--job", "sync-deals"], &[]);
-    assert_eq!(String::from_utf8_lossy(&only_sync.stdout).lines().count(), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&only_sync.stdout).lines().count(),
+        2
+    );
 }
 
 #[test]
@@ -125,6 +171,16 @@ fn jobs_list_shows_next_fire_times_in_the_job_timezone_and_utc() {
     let output = workspace.run(&["jobs", "list"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("weekly-pipeline  [sync, rates, report]  cron \"0 0 7 * * Mon\" in Asia/Singapore"), "{stdout}");
-    assert!(stdout.contains("next: Mon") && stdout.contains("07:00:00 +08  (") && stdout.contains("23:00:00 UTC)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "weekly-pipeline  [sync, rates, report]  cron \"0 0 7 * * Mon\" in Asia/Singapore"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("next: Mon")
+            && stdout.contains("07:00:00 +08  (")
+            && stdout.contains("23:00:00 UTC)"),
+        "{stdout}"
+    );
 }

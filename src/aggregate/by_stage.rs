@@ -43,7 +43,10 @@ pub fn by_stage(
             len().cast(DataType::Int64).alias("count"),
             col("amount").sum().alias("amount"),
             col("weighted").sum().alias("weighted"),
-            (lit(day(as_of)) - col("created")).cast(DataType::Int64).sum().alias("age_sum"),
+            (lit(day(as_of)) - col("created"))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("age_sum"),
             col("created").count().cast(DataType::Int64).alias("age_n"),
         ])
         .sort(["stage"], SortMultipleOptions::default())
@@ -72,7 +75,12 @@ pub fn by_stage(
         share: (open_total != 0).then(|| Decimal::from(v[1]) / Decimal::from(open_total)),
         average_age_days: (v[4] > 0).then(|| Decimal::from(v[3]) / Decimal::from(v[4])),
     };
-    let lookup = |stage: &str| found.iter().find(|(s, _)| s == stage).map_or([0; 5], |(_, v)| *v);
+    let lookup = |stage: &str| {
+        found
+            .iter()
+            .find(|(s, _)| s == stage)
+            .map_or([0; 5], |(_, v)| *v)
+    };
     let mut rows: Vec<StageRow> = definition
         .stages
         .iter()

@@ -73,7 +73,10 @@ impl Preparation<'_> {
         let definition = self.definition.stage(&stage);
         if definition.is_none() {
             let (kind, detail) = if stage.is_empty() {
-                (ProblemKind::MissingStage, "no stage; counted as open".to_owned())
+                (
+                    ProblemKind::MissingStage,
+                    "no stage; counted as open".to_owned(),
+                )
             } else {
                 (
                     ProblemKind::UnknownStage,
@@ -85,9 +88,14 @@ impl Preparation<'_> {
         problems.sort_by_key(|p| p.kind);
         let probability = deal.probability.or(definition.map(|s| s.probability));
         let weighted_base = conversion.amount_base.zip(probability).map(|(amount, p)| {
-            round(amount * Decimal::from(p) / Decimal::ONE_HUNDRED, self.base.minor_units())
+            round(
+                amount * Decimal::from(p) / Decimal::ONE_HUNDRED,
+                self.base.minor_units(),
+            )
         });
-        let local_date = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.with_timezone(&self.timezone).date_naive());
+        let local_date = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.with_timezone(&self.timezone).date_naive())
+        };
         ReportDeal {
             id: deal.id,
             name: deal.name.unwrap_or_default(),

@@ -34,7 +34,12 @@ pub fn int_at(frame: &DataFrame, column: &str, row: usize) -> PolarsResult<i64> 
 
 /// Reads a string cell.
 pub fn str_at(frame: &DataFrame, column: &str, row: usize) -> PolarsResult<String> {
-    Ok(frame.column(column)?.str()?.get(row).unwrap_or_default().to_owned())
+    Ok(frame
+        .column(column)?
+        .str()?
+        .get(row)
+        .unwrap_or_default()
+        .to_owned())
 }
 
 /// A boolean mask counted as a number of rows.

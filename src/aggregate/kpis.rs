@@ -52,7 +52,9 @@ pub fn kpis(
     let window_start = as_of - Days::new(u64::from(win_rate_days.saturating_sub(1)));
     let class = |name: &str| col("class").eq(lit(name));
     let closing_in = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
-        col("closing").gt_eq(lit(day(from))).and(col("closing").lt_eq(lit(day(to))))
+        col("closing")
+            .gt_eq(lit(day(from)))
+            .and(col("closing").lt_eq(lit(day(to))))
     };
     let in_period = closing_in(period.start, period.end);
     let in_window = closing_in(window_start, as_of);
@@ -74,14 +76,19 @@ pub fn kpis(
             count_where(lost_in_window.clone()).alias("lost_w"),
             sum_where("amount", won_in_window.clone()).alias("won_amount_w"),
             sum_where("amount", lost_in_window).alias("lost_amount_w"),
-            count_where(won_in_window.clone().and(col("amount").is_not_null())).alias("won_with_amount_w"),
+            count_where(won_in_window.clone().and(col("amount").is_not_null()))
+                .alias("won_with_amount_w"),
             (col("closing") - col("created"))
                 .filter(won_in_window.clone())
                 .cast(DataType::Int64)
                 .sum()
                 .alias("cycle_sum"),
-            count_where(won_in_window.and(col("created").is_not_null()).and(col("closing").is_not_null()))
-                .alias("cycle_n"),
+            count_where(
+                won_in_window
+                    .and(col("created").is_not_null())
+                    .and(col("closing").is_not_null()),
+            )
+            .alias("cycle_n"),
         ])
         .collect()?;
     let get = |name: &str| int_at(&row, name, 0);
@@ -95,12 +102,16 @@ pub fn kpis(
     let win_rate_count = ratio(won_w, won_w + lost_w);
     let win_rate_amount = ratio(won_amount_w, won_amount_w + lost_amount_w);
     let average_won_size = ratio(won_amount_w, Decimal::from(get("won_with_amount_w")?));
-    let average_cycle_days = ratio(Decimal::from(get("cycle_sum")?), Decimal::from(get("cycle_n")?));
+    let average_cycle_days = ratio(
+        Decimal::from(get("cycle_sum")?),
+        Decimal::from(get("cycle_n")?),
+    );
     let open_count = get("open_count")?;
     let velocity_per_day = match (win_rate_count, average_won_size, average_cycle_days) {
-        (Some(rate), Some(size), Some(days)) if days > Decimal::ZERO => {
-            Some(round(Decimal::from(open_count) * rate * size / days, minor_units))
-        }
+        (Some(rate), Some(size), Some(days)) if days > Decimal::ZERO => Some(round(
+            Decimal::from(open_count) * rate * size / days,
+            minor_units,
+        )),
         _ => None,
     };
     Ok(Kpis {

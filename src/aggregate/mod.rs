@@ -93,7 +93,9 @@ pub struct PipelineReport {
 impl PipelineReport {
     /// Data-quality rows that are warnings (exit code 3).
     pub fn warnings(&self) -> impl Iterator<Item = &QualityRow> {
-        self.quality.iter().filter(|row| row.problem.kind.is_warning())
+        self.quality
+            .iter()
+            .filter(|row| row.problem.kind.is_warning())
     }
 }
 

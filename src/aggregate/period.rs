@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn week_is_the_last_full_iso_week() {
         let monday = Period::ending_by(PeriodKind::Week, date("2026-11-23"));
-        assert_eq!((monday.start, monday.end), (date("2026-11-16"), date("2026-11-22")));
+        assert_eq!(
+            (monday.start, monday.end),
+            (date("2026-11-16"), date("2026-11-22"))
+        );
         assert_eq!(monday.label(), "2026-W47");
         let sunday = Period::ending_by(PeriodKind::Week, date("2026-11-22"));
         assert_eq!(sunday, monday);
@@ -107,11 +110,17 @@ mod tests {
     #[test]
     fn months_and_quarters_end_on_or_before_the_as_of_date() {
         let month = Period::ending_by(PeriodKind::Month, date("2026-11-23"));
-        assert_eq!((month.start, month.end), (date("2026-10-01"), date("2026-10-31")));
+        assert_eq!(
+            (month.start, month.end),
+            (date("2026-10-01"), date("2026-10-31"))
+        );
         let last_day = Period::ending_by(PeriodKind::Month, date("2026-11-30"));
         assert_eq!(last_day.label(), "2026-11");
         let quarter = Period::ending_by(PeriodKind::Quarter, date("2026-11-23"));
-        assert_eq!((quarter.start, quarter.end), (date("2026-07-01"), date("2026-09-30")));
+        assert_eq!(
+            (quarter.start, quarter.end),
+            (date("2026-07-01"), date("2026-09-30"))
+        );
         assert_eq!(quarter.label(), "2026-Q3");
         let december = Period::ending_by(PeriodKind::Quarter, date("2026-12-31"));
         assert_eq!(december.label(), "2026-Q4");

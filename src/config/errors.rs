@@ -44,7 +44,11 @@ impl ConfigErrors {
 
     /// `Ok(value)` when nothing was recorded, else every problem.
     pub fn into_result<T>(self, value: T) -> Result<T, ConfigErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

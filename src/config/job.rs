@@ -187,7 +187,10 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
     if timezone.is_none() {
         errors.push(
             at("timezone"),
-            format!("`{}` is not an IANA timezone such as \"Asia/Singapore\"", raw.timezone),
+            format!(
+                "`{}` is not an IANA timezone such as \"Asia/Singapore\"",
+                raw.timezone
+            ),
         );
     }
     if raw.steps.is_empty() {
@@ -195,21 +198,32 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
     }
     let has_report_step = raw.steps.contains(&Step::Report);
     match (&raw.report, has_report_step) {
-        (None, true) => errors.push(at("report"), "a job with a `report` step names its report definition"),
-        (Some(_), false) => errors.push(at("report"), "only a job with a `report` step takes a report"),
+        (None, true) => errors.push(
+            at("report"),
+            "a job with a `report` step names its report definition",
+        ),
+        (Some(_), false) => errors.push(
+            at("report"),
+            "only a job with a `report` step takes a report",
+        ),
         _ => {}
     }
     let email = raw.publish.email.and_then(|e| email_target(e, &at, errors));
     if !has_report_step && (raw.publish.object_store.is_some() || email.is_some()) {
         errors.push(at("publish"), "only a job with a `report` step publishes");
     }
-    if let Some(store) = &raw.publish.object_store {
-        if store.prefix.starts_with('/') || store.prefix.ends_with('/') || store.prefix.contains("..") {
-            errors.push(
-                at("publish.object_store.prefix"),
-                format!("`{}` must not start or end with `/` nor contain `..`", store.prefix),
-            );
-        }
+    if let Some(store) = &raw.publish.object_store
+        && (store.prefix.starts_with('/')
+            || store.prefix.ends_with('/')
+            || store.prefix.contains(".."))
+    {
+        errors.push(
+            at("publish.object_store.prefix"),
+            format!(
+                "`{}` must not start or end with `/` nor contain `..`",
+                store.prefix
+            ),
+        );
     }
     if errors.issues().len() > before {
         return None;

@@ -98,16 +98,16 @@ fn load_jobs(
         .filter_map(|(path, text)| job::parse_job(&path, &text, errors))
         .collect();
     for job in &jobs {
-        if let Some(report) = &job.report {
-            if !reports.contains_key(report) {
-                errors.push(
-                    format!("{}: report", job.file.display()),
-                    format!(
-                        "no report definition `{report}` in the reports directory (known: {})",
-                        reports.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                );
-            }
+        if let Some(report) = &job.report
+            && !reports.contains_key(report)
+        {
+            errors.push(
+                format!("{}: report", job.file.display()),
+                format!(
+                    "no report definition `{report}` in the reports directory (known: {})",
+                    reports.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
         }
     }
     jobs

@@ -155,17 +155,27 @@ impl ReportDefinition {
 }
 
 /// Parses and validates one report definition file.
-pub fn parse_report(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<ReportDefinition> {
+pub fn parse_report(
+    path: &Path,
+    text: &str,
+    errors: &mut ConfigErrors,
+) -> Option<ReportDefinition> {
     let raw: RawReport = toml_file::parse(path, text, errors)?;
     let file = path.display().to_string();
     let before = errors.issues().len();
     if raw.stages.is_empty() {
-        errors.push(format!("{file}: stages"), "list the CRM's stages in pipeline order");
+        errors.push(
+            format!("{file}: stages"),
+            "list the CRM's stages in pipeline order",
+        );
     }
     let mut seen = BTreeSet::new();
     for (i, stage) in raw.stages.iter().enumerate() {
         if !seen.insert(stage.name.as_str()) {
-            errors.push(format!("{file}: stages[{i}].name"), format!("`{}` is listed twice", stage.name));
+            errors.push(
+                format!("{file}: stages[{i}].name"),
+                format!("`{}` is listed twice", stage.name),
+            );
         }
         if stage.probability > 100 {
             errors.push(
@@ -177,11 +187,17 @@ pub fn parse_report(path: &Path, text: &str, errors: &mut ConfigErrors) -> Optio
     let mut kinds = BTreeSet::new();
     for (i, section) in raw.sections.iter().enumerate() {
         if !kinds.insert(section.kind) {
-            errors.push(format!("{file}: sections[{i}].kind"), "this section is listed twice");
+            errors.push(
+                format!("{file}: sections[{i}].kind"),
+                "this section is listed twice",
+            );
         }
     }
     if raw.windows.win_rate_days == 0 {
-        errors.push(format!("{file}: windows.win_rate_days"), "must be at least 1");
+        errors.push(
+            format!("{file}: windows.win_rate_days"),
+            "must be at least 1",
+        );
     }
     if errors.issues().len() > before {
         return None;

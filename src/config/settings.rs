@@ -266,23 +266,19 @@ impl Settings {
         let base_currency = v.currency("BASE_CURRENCY", CurrencyCode::SGD);
         let home_currency = v.currency("HOME_CURRENCY", base_currency);
 
-        let deal_source = match v.choice("DEAL_SOURCE", &["sample"]) {
-            _ => DealSourceKind::Sample {
-                dir: v.get("SAMPLE_DATA_DIR").map(PathBuf::from),
-            },
+        v.choice("DEAL_SOURCE", &["sample"]);
+        let deal_source = DealSourceKind::Sample {
+            dir: v.get("SAMPLE_DATA_DIR").map(PathBuf::from),
         };
-        let rate_source = match v.choice("RATE_SOURCE", &["bundled"]) {
-            _ => RateSourceKind::Bundled,
+        v.choice("RATE_SOURCE", &["bundled"]);
+        let rate_source = RateSourceKind::Bundled;
+        v.choice("OBJECT_STORE", &["local"]);
+        let object_store = ObjectStoreKind::LocalDir {
+            root: v.path("LOCAL_STORE_DIR", "out/bucket"),
         };
-        let object_store = match v.choice("OBJECT_STORE", &["local"]) {
-            _ => ObjectStoreKind::LocalDir {
-                root: v.path("LOCAL_STORE_DIR", "out/bucket"),
-            },
-        };
-        let mailer = match v.choice("MAILER", &["outbox"]) {
-            _ => MailerKind::Outbox {
-                dir: v.path("OUTBOX_DIR", "out/outbox"),
-            },
+        v.choice("MAILER", &["outbox"]);
+        let mailer = MailerKind::Outbox {
+            dir: v.path("OUTBOX_DIR", "out/outbox"),
         };
         if v.get("AWS_SECRETS_MANAGER_SECRET_NAME").is_some() {
             v.errors.push(
@@ -295,7 +291,9 @@ impl Settings {
         let region = region_raw.parse().unwrap_or_else(|()| {
             v.errors.push(
                 "ZOHO_REGION",
-                format!("`{region_raw}` is not a Zoho data centre (US, EU, IN, AU, CN, JP, CA, SA)"),
+                format!(
+                    "`{region_raw}` is not a Zoho data centre (US, EU, IN, AU, CN, JP, CA, SA)"
+                ),
             );
             ZohoRegion::Us
         });
@@ -361,7 +359,10 @@ mod tests {
     fn defaults_need_no_variables() {
         let settings = Settings::from_vars(&BTreeMap::new()).expect("defaults are valid");
         assert_eq!(settings.base_currency, CurrencyCode::SGD);
-        assert_eq!(settings.database_url, "sqlite://data/pipeline-pulse.db?mode=rwc");
+        assert_eq!(
+            settings.database_url,
+            "sqlite://data/pipeline-pulse.db?mode=rwc"
+        );
         assert_eq!(settings.deal_source, DealSourceKind::Sample { dir: None });
     }
 
@@ -375,18 +376,28 @@ mod tests {
             ("DATABASE_URL", "mysql://user:hunter2@db/x"),
         ]))
         .expect_err("invalid");
-        let locations: Vec<_> = errors.issues().iter().map(|i| i.location.as_str()).collect();
+        let locations: Vec<_> = errors
+            .issues()
+            .iter()
+            .map(|i| i.location.as_str())
+            .collect();
         assert_eq!(
             locations,
-            ["DATABASE_URL", "BASE_CURRENCY", "DEAL_SOURCE", "ZOHO_REGION", "SYNC_BATCH_SIZE"]
+            [
+                "DATABASE_URL",
+                "BASE_CURRENCY",
+                "DEAL_SOURCE",
+                "ZOHO_REGION",
+                "SYNC_BATCH_SIZE"
+            ]
         );
         assert!(!errors.to_string().contains("hunter2"));
     }
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let settings = Settings::from_vars(&vars(&[("ZOHO_CLIENT_SECRET", "s3cr3t-value")]))
-            .expect("valid");
+        let settings =
+            Settings::from_vars(&vars(&[("ZOHO_CLIENT_SECRET", "s3cr3t-value")])).expect("valid");
         assert!(!format!("{settings:?}").contains("s3cr3t-value"));
     }
 }

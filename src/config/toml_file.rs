@@ -61,7 +61,10 @@ pub fn read_dir(dir: &Path, errors: &mut ConfigErrors) -> Vec<(std::path::PathBu
         .filter_map(|path| match std::fs::read_to_string(&path) {
             Ok(text) => Some((path, text)),
             Err(error) => {
-                errors.push(path.display().to_string(), format!("cannot read the file: {error}"));
+                errors.push(
+                    path.display().to_string(),
+                    format!("cannot read the file: {error}"),
+                );
                 None
             }
         })

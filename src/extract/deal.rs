@@ -101,13 +101,19 @@ impl Deal {
             Some(value) => match value.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
                 Some(p) if p.fract() == 0.0 => Some(p as u8),
                 _ => {
-                    flag(ProblemKind::InvalidProbability, format!("Probability is {value}"));
+                    flag(
+                        ProblemKind::InvalidProbability,
+                        format!("Probability is {value}"),
+                    );
                     None
                 }
             },
         };
         if text(record, "Closing_Date").is_none() {
-            flag(ProblemKind::MissingClosingDate, "no closing date".to_owned());
+            flag(
+                ProblemKind::MissingClosingDate,
+                "no closing date".to_owned(),
+            );
         }
         let owner = lookup_name(record, "Owner");
         if owner.is_none() {
@@ -175,7 +181,10 @@ mod tests {
             "Created_Time": "2026-10-10T09:15:02+08:00", "Modified_Time": "2026-11-20T08:40:55Z"
         }))
         .expect("has an id");
-        assert_eq!(deal.amount, Amount::Value("12500.10".parse().expect("decimal")));
+        assert_eq!(
+            deal.amount,
+            Amount::Value("12500.10".parse().expect("decimal"))
+        );
         assert_eq!(deal.owner.as_deref(), Some("Ana Ruiz"));
         assert_eq!(deal.probability, Some(80));
         assert!(deal.problems.is_empty(), "{:?}", deal.problems);

@@ -69,5 +69,8 @@ pub trait DealSource: Send + Sync {
     fn source_key(&self) -> String;
     /// Starts a pass over deals modified at or after `since` (every deal
     /// when `None`).
-    async fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Box<dyn ChangePages>, ExtractError>;
+    async fn changes(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Box<dyn ChangePages>, ExtractError>;
 }

@@ -13,9 +13,18 @@ use super::{ChangeBatch, ChangePages, DealSource, ExtractError};
 
 /// The bundled sample: 460 fictitious deals in three response pages.
 const BUNDLED_PAGES: [(&str, &str); 3] = [
-    ("deals-page-1.json", include_str!("sample/deals-page-1.json")),
-    ("deals-page-2.json", include_str!("sample/deals-page-2.json")),
-    ("deals-page-3.json", include_str!("sample/deals-page-3.json")),
+    (
+        "deals-page-1.json",
+        include_str!("sample/deals-page-1.json"),
+    ),
+    (
+        "deals-page-2.json",
+        include_str!("sample/deals-page-2.json"),
+    ),
+    (
+        "deals-page-3.json",
+        include_str!("sample/deals-page-3.json"),
+    ),
 ];
 
 /// One page of a Records API response; `info` is read but only checked.
@@ -100,14 +109,18 @@ impl DealSource for FileDealSource {
         "sample".to_owned()
     }
 
-    async fn changes(&self, since: Option<DateTime<Utc>>) -> Result<Box<dyn ChangePages>, ExtractError> {
+    async fn changes(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Box<dyn ChangePages>, ExtractError> {
         let mut records = Vec::new();
         let mut skipped = 0;
         for (name, text) in self.pages()? {
-            let page: ResponsePage = serde_json::from_str(&text).map_err(|e| ExtractError::File {
-                path: PathBuf::from(&name),
-                message: format!("is not a Zoho records response page: {e}"),
-            })?;
+            let page: ResponsePage =
+                serde_json::from_str(&text).map_err(|e| ExtractError::File {
+                    path: PathBuf::from(&name),
+                    message: format!("is not a Zoho records response page: {e}"),
+                })?;
             for record in page.data {
                 if record_id(&record).is_none() {
                     skipped += 1;

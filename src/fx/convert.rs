@@ -26,7 +26,10 @@ pub struct Conversion {
 /// Converts once, rounding once. A deal without a usable amount or rate
 /// has no base amount and says why; it is never converted at 1:1.
 pub fn convert(deal: &Deal, rates: &RateSet, base: CurrencyCode, home: CurrencyCode) -> Conversion {
-    let currency = deal.currency.clone().unwrap_or_else(|| home.code().to_owned());
+    let currency = deal
+        .currency
+        .clone()
+        .unwrap_or_else(|| home.code().to_owned());
     let rate = rates.cross_rate(&currency, base.code());
     let mut problems = Vec::new();
     let amount = match &deal.amount {

@@ -42,15 +42,26 @@ impl RateSet {
             serde_json::from_str(body).map_err(|e| bad(format!("not a rates response: {e}")))?;
         let date = DateTime::parse_from_str(&response.date, "%Y-%m-%d %H:%M:%S%#z")
             .map(|t| t.date_naive())
-            .or_else(|_| NaiveDate::parse_from_str(response.date.get(..10).unwrap_or(""), "%Y-%m-%d"))
-            .map_err(|_| bad(format!("`date` is `{}`, expected YYYY-MM-DD HH:MM:SS+00", response.date)))?;
+            .or_else(|_| {
+                NaiveDate::parse_from_str(response.date.get(..10).unwrap_or(""), "%Y-%m-%d")
+            })
+            .map_err(|_| {
+                bad(format!(
+                    "`date` is `{}`, expected YYYY-MM-DD HH:MM:SS+00",
+                    response.date
+                ))
+            })?;
         let mut rates = BTreeMap::new();
         for (code, text) in response.rates {
             match text.trim().parse::<Decimal>() {
                 Ok(rate) if rate > Decimal::ZERO => {
                     rates.insert(code.to_ascii_uppercase(), rate);
                 }
-                _ => return Err(bad(format!("rate of {code} is `{text}`, not a positive number"))),
+                _ => {
+                    return Err(bad(format!(
+                        "rate of {code} is `{text}`, not a positive number"
+                    )));
+                }
             }
         }
         let base = response.base.to_ascii_uppercase();
@@ -85,12 +96,18 @@ mod tests {
     #[test]
     fn derives_cross_rates_from_a_usd_base() {
         let set = RateSet::from_currencyfreaks(BODY, "test").expect("valid");
-        assert_eq!(set.date, NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
+        assert_eq!(
+            set.date,
+            NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+        );
         // 1.2934 / 0.9340084415835656, by hand to 28 significant digits.
         let eur_sgd = set.cross_rate("EUR", "SGD").expect("both quoted");
         assert_eq!(eur_sgd.round_dp(15).to_string(), "1.384784058061728");
         assert_eq!(set.cross_rate("SGD", "SGD"), Some(Decimal::ONE));
-        assert_eq!(set.cross_rate("USD", "SGD"), Some("1.2934".parse().expect("decimal")));
+        assert_eq!(
+            set.cross_rate("USD", "SGD"),
+            Some("1.2934".parse().expect("decimal"))
+        );
         assert_eq!(set.cross_rate("VND", "SGD"), None);
     }
 

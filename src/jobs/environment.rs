@@ -37,7 +37,9 @@ impl Environment {
     pub fn with_store(config: Config, store: Store) -> Environment {
         let settings = &config.settings;
         let deals: Arc<dyn DealSource> = match &settings.deal_source {
-            DealSourceKind::Sample { dir: None } => Arc::new(FileDealSource::bundled(settings.sync.batch_size)),
+            DealSourceKind::Sample { dir: None } => {
+                Arc::new(FileDealSource::bundled(settings.sync.batch_size))
+            }
             DealSourceKind::Sample { dir: Some(dir) } => {
                 Arc::new(FileDealSource::from_dir(dir, settings.sync.batch_size))
             }

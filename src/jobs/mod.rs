@@ -114,13 +114,29 @@ pub async fn run_job(env: &Environment, request: RunRequest) -> Result<RunOutcom
         let job = env
             .config
             .job(&request.job)
-            .ok_or_else(|| fail(anyhow::anyhow!("no job called `{}` in the jobs directory", request.job)))?
+            .ok_or_else(|| {
+                fail(anyhow::anyhow!(
+                    "no job called `{}` in the jobs directory",
+                    request.job
+                ))
+            })?
             .clone();
         env.store
-            .start_run(&run_id, &job.name, request.as_of, request.trigger.as_str(), request.dry_run, Utc::now())
+            .start_run(
+                &run_id,
+                &job.name,
+                request.as_of,
+                request.trigger.as_str(),
+                request.dry_run,
+                Utc::now(),
+            )
             .await
             .map_err(|e| fail(e.into()))?;
-        info!(trigger = request.trigger.as_str(), dry_run = request.dry_run, "Run started.");
+        info!(
+            trigger = request.trigger.as_str(),
+            dry_run = request.dry_run,
+            "Run started."
+        );
 
         let result = run_steps(env, &job, &request, &run_id).await;
         let (status, report, error) = match result {
@@ -137,14 +153,25 @@ pub async fn run_job(env: &Environment, request: RunRequest) -> Result<RunOutcom
             error: error.as_ref().map(|e| format!("{e:#}")),
             output_location: report.output_location.clone(),
         };
-        let recorded = env.store.finish_run(&run_id, status, Utc::now(), &finish).await;
+        let recorded = env
+            .store
+            .finish_run(&run_id, status, Utc::now(), &finish)
+            .await;
         if let Some(error) = error {
             error!(error = %format!("{error:#}"), "Run failed.");
             return Err(fail(error));
         }
         recorded.map_err(|e| fail(e.into()))?;
-        info!(status = status.as_str(), warnings = report.warnings.len(), "Run finished.");
-        Ok(RunOutcome { run_id: run_id.clone(), status, report })
+        info!(
+            status = status.as_str(),
+            warnings = report.warnings.len(),
+            "Run finished."
+        );
+        Ok(RunOutcome {
+            run_id: run_id.clone(),
+            status,
+            report,
+        })
     }
     .instrument(span)
     .await
@@ -159,7 +186,11 @@ async fn run_steps(
     let mut total = StepReport::default();
     for step in &job.steps {
         let result = match step {
-            Step::Sync => sync_deals::sync(env, job).instrument(info_span!("sync")).await,
+            Step::Sync => {
+                sync_deals::sync(env, job)
+                    .instrument(info_span!("sync"))
+                    .await
+            }
             Step::Rates => refresh_rates::ensure_rates(env, request.as_of)
                 .instrument(info_span!("rates"))
                 .await
@@ -173,9 +204,11 @@ async fn run_steps(
                     )],
                     ..StepReport::default()
                 }),
-            Step::Report => report::report(env, job, request, run_id)
-                .instrument(info_span!("report"))
-                .await,
+            Step::Report => {
+                report::report(env, job, request, run_id)
+                    .instrument(info_span!("report"))
+                    .await
+            }
         };
         match result {
             Ok(report) => total.absorb(report),

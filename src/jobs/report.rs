@@ -11,7 +11,9 @@ use crate::aggregate::{Period, PipelineReport, Preparation, ReportContext, build
 use crate::config::{JobDefinition, ReportDefinition};
 use crate::extract::Deal;
 use crate::fx::RateSet;
-use crate::publish::{self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key};
+use crate::publish::{
+    self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key,
+};
 use crate::render::{self, OutputFile, PDF_NAME, email::email};
 
 /// Builds the job's report for the as-of date and publishes it to the
@@ -40,7 +42,8 @@ pub async fn report(
     let records = env.store.deals_at(end_of_day(as_of, job.timezone)).await?;
     let sync = env.store.sync_state(&env.deals.source_key()).await?;
     if sync.last_success_at.is_none() {
-        step.warnings.push("no sync has ever finished: the report has no deals to show".to_owned());
+        step.warnings
+            .push("no sync has ever finished: the report has no deals to show".to_owned());
     }
     let context = ReportContext {
         run_id: run_id.to_owned(),
@@ -80,7 +83,13 @@ pub async fn report(
     if request.dry_run {
         let dir = &env.config.settings.dry_run_dir;
         let folder = format!("{}/{}", job.name, report.context.period.label());
-        publish::upload(&LocalDirStore::new(dir), &[folder.clone()], &files, &manifest).await?;
+        publish::upload(
+            &LocalDirStore::new(dir),
+            std::slice::from_ref(&folder),
+            &files,
+            &manifest,
+        )
+        .await?;
         step.output_location = Some(dir.join(&folder).display().to_string());
         step.lines.push(format!(
             "dry run: {} files written to {}; nothing published",
@@ -123,7 +132,10 @@ fn data_warning_summary(report: &PipelineReport) -> String {
     for row in report.warnings() {
         *counts.entry(row.problem.kind.code()).or_default() += 1;
     }
-    let parts: Vec<String> = counts.iter().map(|(code, n)| format!("{n} {code}")).collect();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(code, n)| format!("{n} {code}"))
+        .collect();
     format!(
         "data warnings: {} (deals without a {} amount are excluded from totals; see data_quality.csv)",
         parts.join(", "),
@@ -156,7 +168,10 @@ async fn publish_report(
             .await?;
         let folder = env.objects.location(&folders[0]);
         info!(files = artefacts.len(), location = %folder, "Published the report files.");
-        step.lines.push(format!("published: {} objects to {folder}", artefacts.len()));
+        step.lines.push(format!(
+            "published: {} objects to {folder}",
+            artefacts.len()
+        ));
         location = Some(folder);
     }
     step.output_location = location.clone();
@@ -170,7 +185,11 @@ async fn publish_report(
     }
     let recipients = recipients_key(target);
     let period_label = period.label();
-    if let Some(run) = env.store.delivery(&job.name, &period_label, &recipients).await? {
+    if let Some(run) = env
+        .store
+        .delivery(&job.name, &period_label, &recipients)
+        .await?
+    {
         if !request.force {
             step.lines.push(format!(
                 "email: not sent, {period_label} was already delivered to these recipients by run {run} (use --force to send again)"
@@ -179,7 +198,8 @@ async fn publish_report(
         }
         warn!(previous_run = %run, "Sending again because of --force.");
     }
-    let location = location.unwrap_or_else(|| format!("the outputs of run {}", report.context.run_id));
+    let location =
+        location.unwrap_or_else(|| format!("the outputs of run {}", report.context.run_id));
     let content = email(report, &target.subject, &location);
     let attachments: Vec<&OutputFile> = files
         .iter()
@@ -192,10 +212,20 @@ async fn publish_report(
         .await
         .with_context(|| format!("emailing the report of {period_label}"))?;
     env.store
-        .record_delivery(&job.name, &period_label, &recipients, &report.context.run_id, &id, Utc::now())
+        .record_delivery(
+            &job.name,
+            &period_label,
+            &recipients,
+            &report.context.run_id,
+            &id,
+            Utc::now(),
+        )
         .await?;
     info!(message = %id, "Emailed the report.");
-    step.lines.push(format!("email: sent through {} ({id})", env.mailer.describe()));
+    step.lines.push(format!(
+        "email: sent through {} ({id})",
+        env.mailer.describe()
+    ));
     Ok(())
 }
 

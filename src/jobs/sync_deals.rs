@@ -40,7 +40,11 @@ pub async fn sync(env: &Environment, job: &JobDefinition) -> anyhow::Result<Step
         changed += outcome.changed;
         deleted += outcome.deleted;
         batches += 1;
-        info!(batch = batches, records = batch.records.len(), "Stored a batch of deals.");
+        info!(
+            batch = batches,
+            records = batch.records.len(),
+            "Stored a batch of deals."
+        );
     }
     report.api_calls = pages.api_calls();
     let without_id = pages.records_without_id();

@@ -15,7 +15,9 @@ pub fn build_message(
     content: EmailContent,
     attachments: &[&OutputFile],
 ) -> Result<Message, PublishError> {
-    let mut builder = Message::builder().from(target.from.clone()).subject(content.subject);
+    let mut builder = Message::builder()
+        .from(target.from.clone())
+        .subject(content.subject);
     for to in &target.to {
         builder = builder.to(to.clone());
     }
@@ -28,11 +30,16 @@ pub fn build_message(
     if let Some(reply_to) = &target.reply_to {
         builder = builder.reply_to(reply_to.clone());
     }
-    let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(content.text, content.html));
+    let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+        content.text,
+        content.html,
+    ));
     for file in attachments {
-        let content_type =
-            ContentType::parse(file.content_type).map_err(|e| PublishError::Message(e.to_string()))?;
-        body = body.singlepart(Attachment::new(file.name.to_owned()).body(file.bytes.clone(), content_type));
+        let content_type = ContentType::parse(file.content_type)
+            .map_err(|e| PublishError::Message(e.to_string()))?;
+        body = body.singlepart(
+            Attachment::new(file.name.to_owned()).body(file.bytes.clone(), content_type),
+        );
     }
     builder
         .multipart(body)

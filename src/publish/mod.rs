@@ -62,7 +62,10 @@ pub trait Mailer: Send + Sync {
 
 /// The folder of a period: `<prefix>/<job>/<YYYY>/<period>`.
 pub fn period_folder(prefix: &str, job: &str, period: &Period) -> String {
-    join_key(prefix, &format!("{job}/{}/{}", period.year(), period.short_label()))
+    join_key(
+        prefix,
+        &format!("{job}/{}/{}", period.year(), period.short_label()),
+    )
 }
 
 /// The folder of the newest set: `<prefix>/<job>/latest`.

@@ -35,7 +35,10 @@ impl Mailer for FileOutbox {
             .await
             .map_err(|e| error(e.to_string()))?;
         let transport = AsyncFileTransport::<Tokio1Executor>::new(&self.dir);
-        let id = transport.send(message).await.map_err(|e| error(e.to_string()))?;
+        let id = transport
+            .send(message)
+            .await
+            .map_err(|e| error(e.to_string()))?;
         Ok(self.dir.join(format!("{id}.eml")).display().to_string())
     }
 }

@@ -69,7 +69,9 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                 d.stage.clone(),
                 d.class.as_str().to_owned(),
                 d.currency.clone(),
-                d.amount.map(|a| a.normalize().to_string()).unwrap_or_default(),
+                d.amount
+                    .map(|a| a.normalize().to_string())
+                    .unwrap_or_default(),
                 d.rate.map(|r| r.to_string()).unwrap_or_default(),
                 opt_amount(d.amount_base, dp),
                 d.probability.map(|p| p.to_string()).unwrap_or_default(),
@@ -79,7 +81,11 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                 date(d.modified_date),
                 d.pipeline.clone(),
                 d.account.clone(),
-                d.problems.iter().map(|p| p.kind.code()).collect::<Vec<_>>().join(";"),
+                d.problems
+                    .iter()
+                    .map(|p| p.kind.code())
+                    .collect::<Vec<_>>()
+                    .join(";"),
             ]
         }),
     )
@@ -94,7 +100,11 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let rows: Vec<[String; 3]> = vec![
         ["as_of".into(), c.as_of.to_string(), "date".into()],
         ["period".into(), c.period.label(), "period".into()],
-        ["period_start".into(), c.period.start.to_string(), "date".into()],
+        [
+            "period_start".into(),
+            c.period.start.to_string(),
+            "date".into(),
+        ],
         ["period_end".into(), c.period.end.to_string(), "date".into()],
         ["timezone".into(), c.timezone.name().into(), "iana".into()],
         ["base_currency".into(), base.into(), "iso4217".into()],
@@ -102,24 +112,76 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
         ["rates_source".into(), c.rates_source.clone(), "text".into()],
         ["deal_source".into(), c.deal_source.clone(), "text".into()],
         ["sample_data".into(), c.sample.to_string(), "bool".into()],
-        ["deals".into(), report.deals.len().to_string(), "count".into()],
-        ["open_count".into(), k.open_count.to_string(), "count".into()],
+        [
+            "deals".into(),
+            report.deals.len().to_string(),
+            "count".into(),
+        ],
+        [
+            "open_count".into(),
+            k.open_count.to_string(),
+            "count".into(),
+        ],
         ["open_amount".into(), amount(k.open_amount, dp), base.into()],
-        ["weighted_amount".into(), amount(k.weighted_amount, dp), base.into()],
-        ["open_without_amount".into(), k.open_without_amount.to_string(), "count".into()],
+        [
+            "weighted_amount".into(),
+            amount(k.weighted_amount, dp),
+            base.into(),
+        ],
+        [
+            "open_without_amount".into(),
+            k.open_without_amount.to_string(),
+            "count".into(),
+        ],
         ["won_count".into(), k.won_count.to_string(), "count".into()],
         ["won_amount".into(), amount(k.won_amount, dp), base.into()],
-        ["lost_count".into(), k.lost_count.to_string(), "count".into()],
+        [
+            "lost_count".into(),
+            k.lost_count.to_string(),
+            "count".into(),
+        ],
         ["lost_amount".into(), amount(k.lost_amount, dp), base.into()],
-        ["win_rate_count".into(), ratio(k.win_rate_count, 4), "ratio".into()],
-        ["win_rate_amount".into(), ratio(k.win_rate_amount, 4), "ratio".into()],
-        ["average_won_size".into(), opt_amount(k.average_won_size, dp), base.into()],
-        ["average_cycle_days".into(), ratio(k.average_cycle_days, 1), "days".into()],
-        ["velocity_per_day".into(), opt_amount(k.velocity_per_day, dp), format!("{base}/day")],
-        ["data_quality_rows".into(), report.quality.len().to_string(), "count".into()],
-        ["data_warnings".into(), report.warnings().count().to_string(), "count".into()],
+        [
+            "win_rate_count".into(),
+            ratio(k.win_rate_count, 4),
+            "ratio".into(),
+        ],
+        [
+            "win_rate_amount".into(),
+            ratio(k.win_rate_amount, 4),
+            "ratio".into(),
+        ],
+        [
+            "average_won_size".into(),
+            opt_amount(k.average_won_size, dp),
+            base.into(),
+        ],
+        [
+            "average_cycle_days".into(),
+            ratio(k.average_cycle_days, 1),
+            "days".into(),
+        ],
+        [
+            "velocity_per_day".into(),
+            opt_amount(k.velocity_per_day, dp),
+            format!("{base}/day"),
+        ],
+        [
+            "data_quality_rows".into(),
+            report.quality.len().to_string(),
+            "count".into(),
+        ],
+        [
+            "data_warnings".into(),
+            report.warnings().count().to_string(),
+            "count".into(),
+        ],
     ];
-    write("summary.csv", &["metric", "value", "unit"], rows.into_iter().map(Vec::from))
+    write(
+        "summary.csv",
+        &["metric", "value", "unit"],
+        rows.into_iter().map(Vec::from),
+    )
 }
 
 /// `by_stage.csv`: open pipeline per stage, in stage order.
@@ -127,7 +189,15 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
     let dp = report.context.base.minor_units();
     write(
         "by_stage.csv",
-        &["stage", "known_stage", "count", "amount", "weighted", "share_of_open", "average_age_days"],
+        &[
+            "stage",
+            "known_stage",
+            "count",
+            "amount",
+            "weighted",
+            "share_of_open",
+            "average_age_days",
+        ],
         report.by_stage.iter().map(|s| {
             vec![
                 s.stage.clone(),
@@ -152,7 +222,12 @@ pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderErr
                 q.deal_id.clone(),
                 q.deal_name.clone(),
                 q.problem.kind.code().to_owned(),
-                if q.problem.kind.is_warning() { "warning" } else { "note" }.to_owned(),
+                if q.problem.kind.is_warning() {
+                    "warning"
+                } else {
+                    "note"
+                }
+                .to_owned(),
                 q.problem.detail.clone(),
             ]
         }),

@@ -42,14 +42,34 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
         .replace("{job}", &c.job)
         .replace("{period}", &c.period.label())
         .replace("{open_amount}", &money(k.open_amount));
-    let subject = if c.sample { format!("[SAMPLE DATA] {subject}") } else { subject };
+    let subject = if c.sample {
+        format!("[SAMPLE DATA] {subject}")
+    } else {
+        subject
+    };
 
     let figures: Vec<(&str, String)> = vec![
-        ("Open pipeline", format!("{} ({} deals)", money(k.open_amount), k.open_count)),
+        (
+            "Open pipeline",
+            format!("{} ({} deals)", money(k.open_amount), k.open_count),
+        ),
         ("Weighted pipeline", money(k.weighted_amount)),
-        ("Won this period", format!("{} ({} deals)", money(k.won_amount), k.won_count)),
-        ("Lost this period", format!("{} ({} deals)", money(k.lost_amount), k.lost_count)),
-        ("Win rate (count / amount)", format!("{} / {}", percent(k.win_rate_count), percent(k.win_rate_amount))),
+        (
+            "Won this period",
+            format!("{} ({} deals)", money(k.won_amount), k.won_count),
+        ),
+        (
+            "Lost this period",
+            format!("{} ({} deals)", money(k.lost_amount), k.lost_count),
+        ),
+        (
+            "Win rate (count / amount)",
+            format!(
+                "{} / {}",
+                percent(k.win_rate_count),
+                percent(k.win_rate_amount)
+            ),
+        ),
     ];
     let stages: Vec<(String, String, String)> = report
         .by_stage
@@ -74,7 +94,9 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
 
     let mut text = String::new();
     if c.sample {
-        text.push_str("SAMPLE DATA: these figures come from the bundled sample, not from the CRM.\n\n");
+        text.push_str(
+            "SAMPLE DATA: these figures come from the bundled sample, not from the CRM.\n\n",
+        );
     }
     text.push_str(&format!("{}\n{provenance}\n\n", c.title));
     for (label, value) in &figures {
@@ -87,7 +109,10 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
     if let Some(quality) = &quality {
         text.push_str(&format!("\n{quality}\n"));
     }
-    text.push_str(&format!("\nThe PDF is attached; every file is at {location}\nRun {}\n", c.run_id));
+    text.push_str(&format!(
+        "\nThe PDF is attached; every file is at {location}\nRun {}\n",
+        c.run_id
+    ));
 
     let cell = "padding:4px 8px;border-bottom:1px solid #dddddd;font-family:Arial,sans-serif;font-size:14px;";
     let num = format!("{cell}text-align:right;");
@@ -104,7 +129,11 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
     ));
     html.push_str("<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;\">");
     for (label, value) in &figures {
-        html.push_str(&format!("<tr><td style=\"{cell}\">{}</td><td style=\"{num}font-weight:bold;\">{}</td></tr>", escape(label), escape(value)));
+        html.push_str(&format!(
+            "<tr><td style=\"{cell}\">{}</td><td style=\"{num}font-weight:bold;\">{}</td></tr>",
+            escape(label),
+            escape(value)
+        ));
     }
     html.push_str("</table>");
     html.push_str(&format!(
@@ -116,12 +145,19 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
     }
     html.push_str("</table>");
     if let Some(quality) = &quality {
-        html.push_str(&format!("<p style=\"font-family:Arial,sans-serif;font-size:13px;color:#b01a1a;\">{}</p>", escape(quality)));
+        html.push_str(&format!(
+            "<p style=\"font-family:Arial,sans-serif;font-size:13px;color:#b01a1a;\">{}</p>",
+            escape(quality)
+        ));
     }
     html.push_str(&format!(
         "<p style=\"font-family:Arial,sans-serif;font-size:12px;color:#555555;\">The PDF is attached; every file is at {}.<br>Run {}</p></body></html>",
         escape(location),
         escape(&c.run_id)
     ));
-    EmailContent { subject, text, html }
+    EmailContent {
+        subject,
+        text,
+        html,
+    }
 }

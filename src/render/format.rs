@@ -27,7 +27,9 @@ pub fn grouped(value: Decimal, dp: u32) -> String {
     let (sign, digits) = plain
         .strip_prefix('-')
         .map_or(("", plain.as_str()), |rest| ("-", rest));
-    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
     let mut out = String::with_capacity(plain.len() + int.len() / 3);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -43,7 +45,10 @@ pub fn grouped(value: Decimal, dp: u32) -> String {
 
 /// A fraction as a percentage for people, e.g. `42.3%`; `–` when absent.
 pub fn percent(value: Option<Decimal>) -> String {
-    value.map_or_else(|| "–".to_owned(), |v| format!("{}%", amount(v * Decimal::ONE_HUNDRED, 1)))
+    value.map_or_else(
+        || "–".to_owned(),
+        |v| format!("{}%", amount(v * Decimal::ONE_HUNDRED, 1)),
+    )
 }
 
 #[cfg(test)]

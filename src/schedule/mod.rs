@@ -26,7 +26,11 @@ pub enum ScheduleError {
 }
 
 /// The next `count` fire times of a job after `after`, in its timezone.
-pub fn next_fire_times(job: &JobDefinition, after: DateTime<Utc>, count: usize) -> Vec<DateTime<Tz>> {
+pub fn next_fire_times(
+    job: &JobDefinition,
+    after: DateTime<Utc>,
+    count: usize,
+) -> Vec<DateTime<Tz>> {
     job.schedule
         .iter_after(after.with_timezone(&job.timezone))
         .take(count)
@@ -43,7 +47,9 @@ pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
             message: e.to_string(),
         }
     };
-    let mut scheduler = JobScheduler::new().await.map_err(scheduler_error("scheduler"))?;
+    let mut scheduler = JobScheduler::new()
+        .await
+        .map_err(scheduler_error("scheduler"))?;
     // One lock per job: a tick that comes while the previous run of the
     // same job is still going is skipped, never run alongside it.
     let locks: HashMap<String, Arc<Mutex<()>>> = env
@@ -78,15 +84,24 @@ pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
             })
         })
         .map_err(scheduler_error(&job.name))?;
-        scheduler.add(cron_job).await.map_err(scheduler_error(&job.name))?;
+        scheduler
+            .add(cron_job)
+            .await
+            .map_err(scheduler_error(&job.name))?;
         let next = next_fire_times(job, Utc::now(), 1);
         info!(job = %job.name, cron = %job.cron, timezone = %job.timezone, next = ?next.first(), "Scheduled a job.");
     }
-    scheduler.start().await.map_err(scheduler_error("scheduler"))?;
+    scheduler
+        .start()
+        .await
+        .map_err(scheduler_error("scheduler"))?;
     info!(jobs = env.config.jobs.len(), "Scheduler started.");
     shutdown_signal().await;
     info!("Shutting down: no new runs will start.");
-    scheduler.shutdown().await.map_err(scheduler_error("scheduler"))?;
+    scheduler
+        .shutdown()
+        .await
+        .map_err(scheduler_error("scheduler"))?;
     for (job, lock) in &locks {
         if lock.try_lock().is_err() {
             info!(job = %job, "Waiting for the run in progress to finish.");
@@ -102,13 +117,14 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

@@ -28,7 +28,11 @@ impl Store {
         artefacts: &[ArtefactRecord],
         published_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting to record artefacts"))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("starting to record artefacts"))?;
         for artefact in artefacts {
             sqlx::query(
                 "INSERT INTO artefacts (run_id, object_key, file_name, content_type, bytes, sha256, published_at) \
@@ -46,18 +50,27 @@ impl Store {
             .await
             .map_err(query_error("recording an artefact"))?;
         }
-        tx.commit().await.map_err(query_error("committing artefacts"))
+        tx.commit()
+            .await
+            .map_err(query_error("committing artefacts"))
     }
 
     /// The run whose email for `(job, period, recipients)` was delivered.
-    pub async fn delivery(&self, job: &str, period: &str, recipients: &str) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT run_id FROM deliveries WHERE job = $1 AND period = $2 AND recipients = $3")
-            .bind(job)
-            .bind(period)
-            .bind(recipients)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_error("looking up a delivery"))
+    pub async fn delivery(
+        &self,
+        job: &str,
+        period: &str,
+        recipients: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT run_id FROM deliveries WHERE job = $1 AND period = $2 AND recipients = $3",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(recipients)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error("looking up a delivery"))
     }
 
     /// Records a delivered email (replacing an earlier one on `--force`).

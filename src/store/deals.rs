@@ -66,7 +66,9 @@ fn fingerprint(record: &Value) -> String {
 }
 
 fn time_column(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let text: Option<String> = row.try_get(column).map_err(query_error("reading a time column"))?;
+    let text: Option<String> = row
+        .try_get(column)
+        .map_err(query_error("reading a time column"))?;
     match text {
         None => Ok(None),
         Some(text) => parse_timestamp(&text).map(Some).ok_or(StoreError::Corrupt {
@@ -85,11 +87,12 @@ struct Stored {
 impl Store {
     /// Fails when the database already holds deals of a different source.
     pub async fn check_source(&self, source: &str) -> Result<(), StoreError> {
-        let other: Option<String> = sqlx::query_scalar("SELECT source FROM sync_state WHERE source <> $1 LIMIT 1")
-            .bind(source)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_error("checking the stored deal source"))?;
+        let other: Option<String> =
+            sqlx::query_scalar("SELECT source FROM sync_state WHERE source <> $1 LIMIT 1")
+                .bind(source)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error("checking the stored deal source"))?;
         match other {
             Some(stored) => Err(StoreError::SourceMismatch {
                 stored,
@@ -101,11 +104,13 @@ impl Store {
 
     /// The sync state of `source` (all empty before the first sync).
     pub async fn sync_state(&self, source: &str) -> Result<SyncState, StoreError> {
-        let row = sqlx::query("SELECT cursor_time, history_from, last_success_at FROM sync_state WHERE source = $1")
-            .bind(source)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_error("reading the sync state"))?;
+        let row = sqlx::query(
+            "SELECT cursor_time, history_from, last_success_at FROM sync_state WHERE source = $1",
+        )
+        .bind(source)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error("reading the sync state"))?;
         match row {
             None => Ok(SyncState::default()),
             Some(row) => Ok(SyncState {
@@ -124,7 +129,11 @@ impl Store {
         batch: &ChangeBatch,
         synced_at: DateTime<Utc>,
     ) -> Result<BatchOutcome, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting a sync transaction"))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("starting a sync transaction"))?;
         let now = db_time(synced_at);
         let ids: Vec<String> = batch.records.iter().filter_map(record_id).collect();
         let mut stored: HashMap<String, Stored> = HashMap::new();
@@ -138,13 +147,23 @@ impl Store {
             for id in &ids {
                 query = query.bind(id);
             }
-            for row in query.fetch_all(&mut *tx).await.map_err(query_error("reading stored deals"))? {
-                let id: String = row.try_get("id").map_err(query_error("reading stored deals"))?;
-                let deleted: Option<String> = row.try_get("deleted_at").map_err(query_error("reading stored deals"))?;
+            for row in query
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query_error("reading stored deals"))?
+            {
+                let id: String = row
+                    .try_get("id")
+                    .map_err(query_error("reading stored deals"))?;
+                let deleted: Option<String> = row
+                    .try_get("deleted_at")
+                    .map_err(query_error("reading stored deals"))?;
                 stored.insert(
                     id,
                     Stored {
-                        fingerprint: row.try_get("fingerprint").map_err(query_error("reading stored deals"))?,
+                        fingerprint: row
+                            .try_get("fingerprint")
+                            .map_err(query_error("reading stored deals"))?,
                         modified_time: time_column(&row, "modified_time")?,
                         deleted: deleted.is_some(),
                     },
@@ -155,7 +174,9 @@ impl Store {
         let mut outcome = BatchOutcome::default();
         let mut newest: Option<DateTime<Utc>> = None;
         for record in &batch.records {
-            let Some(id) = record_id(record) else { continue };
+            let Some(id) = record_id(record) else {
+                continue;
+            };
             let modified = record_modified(record);
             newest = newest.max(modified);
             let print = fingerprint(record);
@@ -187,7 +208,16 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(query_error("closing a deal version"))?;
-                    insert_version(&mut tx, &id, version + 1, &valid_from, &print, &payload, &now).await?;
+                    insert_version(
+                        &mut tx,
+                        &id,
+                        version + 1,
+                        &valid_from,
+                        &print,
+                        &payload,
+                        &now,
+                    )
+                    .await?;
                     sqlx::query(
                         "UPDATE deals SET payload = $1, fingerprint = $2, modified_time = $3, last_synced_at = $4, deleted_at = NULL WHERE id = $5",
                     )
@@ -202,7 +232,8 @@ impl Store {
                     outcome.changed += 1;
                 }
                 None => {
-                    let valid_from = db_time(record_created(record).or(modified).unwrap_or(synced_at));
+                    let valid_from =
+                        db_time(record_created(record).or(modified).unwrap_or(synced_at));
                     insert_version(&mut tx, &id, 1, &valid_from, &print, &payload, &now).await?;
                     sqlx::query(
                         "INSERT INTO deals (id, payload, fingerprint, modified_time, first_seen_at, last_synced_at) VALUES ($1, $2, $3, $4, $5, $5)",
@@ -239,11 +270,12 @@ impl Store {
             }
         }
 
-        let current: Option<Option<String>> = sqlx::query_scalar("SELECT cursor_time FROM sync_state WHERE source = $1")
-            .bind(source)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(query_error("reading the sync cursor"))?;
+        let current: Option<Option<String>> =
+            sqlx::query_scalar("SELECT cursor_time FROM sync_state WHERE source = $1")
+                .bind(source)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error("reading the sync cursor"))?;
         let cursor = current.flatten().max(newest.map(db_time));
         sqlx::query(
             "INSERT INTO sync_state (source, cursor_time, updated_at) VALUES ($1, $2, $3) \
@@ -255,13 +287,19 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(query_error("advancing the sync cursor"))?;
-        tx.commit().await.map_err(query_error("committing a sync batch"))?;
+        tx.commit()
+            .await
+            .map_err(query_error("committing a sync batch"))?;
         Ok(outcome)
     }
 
     /// Records a completed pass. The first one also fixes where complete
     /// history starts: the newest `Modified_Time` it saw.
-    pub async fn finish_sync(&self, source: &str, finished_at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn finish_sync(
+        &self,
+        source: &str,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let now = db_time(finished_at);
         sqlx::query(
             "INSERT INTO sync_state (source, cursor_time, history_from, last_success_at, updated_at) VALUES ($1, NULL, NULL, $2, $2) \
@@ -314,8 +352,10 @@ async fn latest_version(
         .await
         .map_err(query_error("reading a deal's latest version"))?;
     Ok((
-        row.try_get("version").map_err(query_error("reading a deal's latest version"))?,
-        row.try_get("valid_from").map_err(query_error("reading a deal's latest version"))?,
+        row.try_get("version")
+            .map_err(query_error("reading a deal's latest version"))?,
+        row.try_get("valid_from")
+            .map_err(query_error("reading a deal's latest version"))?,
     ))
 }
 

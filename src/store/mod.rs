@@ -8,9 +8,9 @@ mod runs;
 
 use std::time::Duration;
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::AnyPool;
 
 pub use artefacts::ArtefactRecord;
 pub use deals::{BatchOutcome, SyncState};
@@ -32,7 +32,9 @@ pub enum Backend {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached or opened.
-    #[error("cannot open the database at {target}: {source}. Check DATABASE_URL and that the server is running")]
+    #[error(
+        "cannot open the database at {target}: {source}. Check DATABASE_URL and that the server is running"
+    )]
     Connect {
         /// The URL without its password.
         target: String,

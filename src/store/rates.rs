@@ -10,8 +10,16 @@ use crate::fx::RateSet;
 
 impl Store {
     /// Stores a rate set, replacing one of the same date and source.
-    pub async fn save_rates(&self, set: &RateSet, fetched_at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(query_error("starting to store rates"))?;
+    pub async fn save_rates(
+        &self,
+        set: &RateSet,
+        fetched_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("starting to store rates"))?;
         let date = set.date.to_string();
         sqlx::query("DELETE FROM exchange_rates WHERE rates_date = $1 AND source = $2")
             .bind(&date)
@@ -67,10 +75,18 @@ impl Store {
             rates: Default::default(),
         };
         for row in rows {
-            let currency: String = row.try_get("currency").map_err(query_error("reading stored rates"))?;
-            let rate: String = row.try_get("rate").map_err(query_error("reading stored rates"))?;
-            set.base = row.try_get("base_currency").map_err(query_error("reading stored rates"))?;
-            let rate: Decimal = rate.parse().map_err(|_| corrupt(format!("rate `{rate}` of {currency}")))?;
+            let currency: String = row
+                .try_get("currency")
+                .map_err(query_error("reading stored rates"))?;
+            let rate: String = row
+                .try_get("rate")
+                .map_err(query_error("reading stored rates"))?;
+            set.base = row
+                .try_get("base_currency")
+                .map_err(query_error("reading stored rates"))?;
+            let rate: Decimal = rate
+                .parse()
+                .map_err(|_| corrupt(format!("rate `{rate}` of {currency}")))?;
             set.rates.insert(currency, rate);
         }
         Ok(Some(set))

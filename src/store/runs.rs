@@ -168,22 +168,46 @@ fn run_record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
             .flatten()
             .and_then(|t| parse_timestamp(&t))
     };
-    let dry_run: i64 = row.try_get("dry_run").map_err(query_error("reading the run history"))?;
+    let dry_run: i64 = row
+        .try_get("dry_run")
+        .map_err(query_error("reading the run history"))?;
     Ok(RunRecord {
-        id: row.try_get("id").map_err(query_error("reading the run history"))?,
-        job: row.try_get("job").map_err(query_error("reading the run history"))?,
-        as_of: row.try_get("as_of").map_err(query_error("reading the run history"))?,
-        trigger: row.try_get("trigger_kind").map_err(query_error("reading the run history"))?,
+        id: row
+            .try_get("id")
+            .map_err(query_error("reading the run history"))?,
+        job: row
+            .try_get("job")
+            .map_err(query_error("reading the run history"))?,
+        as_of: row
+            .try_get("as_of")
+            .map_err(query_error("reading the run history"))?,
+        trigger: row
+            .try_get("trigger_kind")
+            .map_err(query_error("reading the run history"))?,
         dry_run: dry_run != 0,
         started_at: get_time("started_at"),
         finished_at: get_time("finished_at"),
-        status: row.try_get("status").map_err(query_error("reading the run history"))?,
-        deals_extracted: row.try_get("deals_extracted").map_err(query_error("reading the run history"))?,
-        deals_reported: row.try_get("deals_reported").map_err(query_error("reading the run history"))?,
-        api_calls: row.try_get("api_calls").map_err(query_error("reading the run history"))?,
-        warnings: row.try_get("warnings").map_err(query_error("reading the run history"))?,
-        warning_summary: row.try_get("warning_summary").map_err(query_error("reading the run history"))?,
-        error: row.try_get("error").map_err(query_error("reading the run history"))?,
+        status: row
+            .try_get("status")
+            .map_err(query_error("reading the run history"))?,
+        deals_extracted: row
+            .try_get("deals_extracted")
+            .map_err(query_error("reading the run history"))?,
+        deals_reported: row
+            .try_get("deals_reported")
+            .map_err(query_error("reading the run history"))?,
+        api_calls: row
+            .try_get("api_calls")
+            .map_err(query_error("reading the run history"))?,
+        warnings: row
+            .try_get("warnings")
+            .map_err(query_error("reading the run history"))?,
+        warning_summary: row
+            .try_get("warning_summary")
+            .map_err(query_error("reading the run history"))?,
+        error: row
+            .try_get("error")
+            .map_err(query_error("reading the run history"))?,
         output_location: row.try_get("output_location").map_err(err)?,
     })
 }

@@ -106,7 +106,8 @@ pub fn describe(output: &Output) -> String {
 
 /// A URL of a fresh, empty schema in the test PostgreSQL database.
 pub async fn postgres_url() -> String {
-    let base = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned());
+    let base =
+        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned());
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut connection = sqlx::PgConnection::connect(&base).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is needed at TEST_DATABASE_URL ({e}); `.ci/test` starts it and runs the tests")
@@ -121,7 +122,9 @@ pub async fn postgres_url() -> String {
 
 /// A migrated store on a fresh PostgreSQL schema.
 pub async fn postgres_store() -> Store {
-    Store::connect(&postgres_url().await).await.expect("connect to PostgreSQL")
+    Store::connect(&postgres_url().await)
+        .await
+        .expect("connect to PostgreSQL")
 }
 
 /// A migrated store on a fresh SQLite file (kept until the process ends).

@@ -20,17 +20,32 @@ const BODY_BOTTOM: f32 = 20.0;
 
 /// Greys and one accent that stay distinct when printed in greyscale.
 pub fn grey(level: f32) -> Color {
-    Color::Rgb(Rgb { r: level, g: level, b: level, icc_profile: None })
+    Color::Rgb(Rgb {
+        r: level,
+        g: level,
+        b: level,
+        icc_profile: None,
+    })
 }
 
 /// The accent colour.
 pub fn accent() -> Color {
-    Color::Rgb(Rgb { r: 0.12, g: 0.33, b: 0.62, icc_profile: None })
+    Color::Rgb(Rgb {
+        r: 0.12,
+        g: 0.33,
+        b: 0.62,
+        icc_profile: None,
+    })
 }
 
 /// Red for warnings and the sample-data flag.
 pub fn alert() -> Color {
-    Color::Rgb(Rgb { r: 0.75, g: 0.1, b: 0.1, icc_profile: None })
+    Color::Rgb(Rgb {
+        r: 0.75,
+        g: 0.1,
+        b: 0.1,
+        icc_profile: None,
+    })
 }
 
 /// Horizontal alignment.
@@ -85,8 +100,21 @@ impl<'f> Canvas<'f> {
         &mut self.pages[last]
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a drawing call: position, text and style"
+    )]
     /// Text with its baseline at `y` mm, aligned at `x` mm, cut to `width` mm.
-    pub fn text_at(&mut self, x: f32, y: f32, text: &str, size: f32, color: Color, align: Align, width: Option<f32>) {
+    pub fn text_at(
+        &mut self,
+        x: f32,
+        y: f32,
+        text: &str,
+        size: f32,
+        color: Color,
+        align: Align,
+        width: Option<f32>,
+    ) {
         let text = match width {
             Some(width) => fit(self.font, text, size, Mm(width).into()),
             None => text.to_owned(),
@@ -99,9 +127,16 @@ impl<'f> Canvas<'f> {
         self.ops().extend([
             Op::StartTextSection,
             Op::SetFillColor { col: color },
-            Op::SetFont { font, size: Pt(size) },
-            Op::SetTextMatrix { matrix: TextMatrix::Translate(x, Mm(y).into()) },
-            Op::ShowText { items: vec![TextItem::Text(text)] },
+            Op::SetFont {
+                font,
+                size: Pt(size),
+            },
+            Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(x, Mm(y).into()),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text)],
+            },
             Op::EndTextSection,
         ]);
     }
@@ -111,7 +146,15 @@ impl<'f> Canvas<'f> {
         let height = size * 0.3528 * 1.45;
         self.ensure(height);
         self.y -= height;
-        self.text_at(MARGIN, self.y, text, size, color, Align::Left, Some(PAGE_WIDTH - 2.0 * MARGIN));
+        self.text_at(
+            MARGIN,
+            self.y,
+            text,
+            size,
+            color,
+            Align::Left,
+            Some(PAGE_WIDTH - 2.0 * MARGIN),
+        );
     }
 
     /// A filled rectangle; `x`, `y` are its lower-left corner in mm.
@@ -143,8 +186,14 @@ impl<'f> Canvas<'f> {
                 line: Line {
                     is_closed: false,
                     points: vec![
-                        LinePoint { p: Point::new(Mm(MARGIN), Mm(y)), bezier: false },
-                        LinePoint { p: Point::new(Mm(PAGE_WIDTH - MARGIN), Mm(y)), bezier: false },
+                        LinePoint {
+                            p: Point::new(Mm(MARGIN), Mm(y)),
+                            bezier: false,
+                        },
+                        LinePoint {
+                            p: Point::new(Mm(PAGE_WIDTH - MARGIN), Mm(y)),
+                            bezier: false,
+                        },
                     ],
                 },
             },
@@ -154,7 +203,10 @@ impl<'f> Canvas<'f> {
 
     /// The pages drawn so far; `decorate` adds header and footer to each,
     /// given its number and the page count.
-    pub fn finish(mut self, mut decorate: impl FnMut(&mut Canvas<'f>, usize, usize)) -> Vec<Vec<Op>> {
+    pub fn finish(
+        mut self,
+        mut decorate: impl FnMut(&mut Canvas<'f>, usize, usize),
+    ) -> Vec<Vec<Op>> {
         let total = self.pages.len();
         let pages = std::mem::take(&mut self.pages);
         pages

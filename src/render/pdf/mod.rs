@@ -24,14 +24,22 @@ pub fn render_pdf(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
 
     let c = &report.context;
     let mut doc = PdfDocument::new(&format!("{} – {}", c.title, c.period.label()));
-    let as_of_midnight = c.as_of.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp();
+    let as_of_midnight = c
+        .as_of
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp();
     let date = DateTime::from_unix_timestamp(as_of_midnight).map_err(|_| RenderError::Font)?;
     doc.metadata.info.creation_date = date;
     doc.metadata.info.modification_date = date;
     doc.metadata.info.metadata_date = date;
     doc.metadata.info.producer = "Pipeline Pulse".to_owned();
     doc.metadata.info.creator = "Pipeline Pulse".to_owned();
-    doc.resources.fonts.map.insert(font_id, PdfFont::new(font.clone()));
+    doc.resources
+        .fonts
+        .map
+        .insert(font_id, PdfFont::new(font.clone()));
     doc.with_pages(
         pages
             .into_iter()
@@ -48,9 +56,25 @@ pub fn render_pdf(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
 fn decorate(canvas: &mut Canvas<'_>, report: &PipelineReport, page: usize, total: usize) {
     let c = &report.context;
     let top = PAGE_HEIGHT - 14.0;
-    canvas.text_at(MARGIN, top, &c.title, 15.0, grey(0.1), Align::Left, Some(120.0));
+    canvas.text_at(
+        MARGIN,
+        top,
+        &c.title,
+        15.0,
+        grey(0.1),
+        Align::Left,
+        Some(120.0),
+    );
     if c.sample {
-        canvas.text_at(PAGE_WIDTH - MARGIN, top, "SAMPLE DATA – not real figures", 10.0, alert(), Align::Right, None);
+        canvas.text_at(
+            PAGE_WIDTH - MARGIN,
+            top,
+            "SAMPLE DATA – not real figures",
+            10.0,
+            alert(),
+            Align::Right,
+            None,
+        );
     }
     let subtitle = format!(
         "{} · period {} ({} to {}) · as of {} ({}) · amounts in {}",
@@ -62,7 +86,15 @@ fn decorate(canvas: &mut Canvas<'_>, report: &PipelineReport, page: usize, total
         c.timezone.name(),
         c.base
     );
-    canvas.text_at(MARGIN, top - 6.0, &subtitle, 8.5, grey(0.35), Align::Left, Some(PAGE_WIDTH - 2.0 * MARGIN));
+    canvas.text_at(
+        MARGIN,
+        top - 6.0,
+        &subtitle,
+        8.5,
+        grey(0.35),
+        Align::Left,
+        Some(PAGE_WIDTH - 2.0 * MARGIN),
+    );
     canvas.rule(top - 9.5, 0.8, grey(0.6));
 
     let sync = c
@@ -74,7 +106,15 @@ fn decorate(canvas: &mut Canvas<'_>, report: &PipelineReport, page: usize, total
         c.rates_date, c.rates_source, c.deal_source, sync, c.run_id
     );
     canvas.rule(15.0, 0.5, grey(0.75));
-    canvas.text_at(MARGIN, 10.5, &footer, 6.5, grey(0.4), Align::Left, Some(PAGE_WIDTH - 2.0 * MARGIN - 22.0));
+    canvas.text_at(
+        MARGIN,
+        10.5,
+        &footer,
+        6.5,
+        grey(0.4),
+        Align::Left,
+        Some(PAGE_WIDTH - 2.0 * MARGIN - 22.0),
+    );
     canvas.text_at(
         PAGE_WIDTH - MARGIN,
         10.5,

@@ -28,24 +28,46 @@ fn kpis(canvas: &mut Canvas<'_>, report: &PipelineReport) {
     let money = |v| format!("{base} {}", grouped(v, dp));
     let optional_money = |v: Option<_>| v.map_or_else(|| "–".to_owned(), money);
     let tiles: Vec<(&str, String, String)> = vec![
-        ("Open pipeline", money(k.open_amount), format!("{} open deals", k.open_count)),
-        ("Weighted pipeline", money(k.weighted_amount), "Σ amount × probability".to_owned()),
-        ("Won this period", money(k.won_amount), format!("{} deals", k.won_count)),
-        ("Lost this period", money(k.lost_amount), format!("{} deals", k.lost_count)),
+        (
+            "Open pipeline",
+            money(k.open_amount),
+            format!("{} open deals", k.open_count),
+        ),
+        (
+            "Weighted pipeline",
+            money(k.weighted_amount),
+            "Σ amount × probability".to_owned(),
+        ),
+        (
+            "Won this period",
+            money(k.won_amount),
+            format!("{} deals", k.won_count),
+        ),
+        (
+            "Lost this period",
+            money(k.lost_amount),
+            format!("{} deals", k.lost_count),
+        ),
         (
             "Win rate (count)",
             percent(k.win_rate_count),
             format!("by amount {}", percent(k.win_rate_amount)),
         ),
-        ("Average won deal", optional_money(k.average_won_size), "in the win-rate window".to_owned()),
+        (
+            "Average won deal",
+            optional_money(k.average_won_size),
+            "in the win-rate window".to_owned(),
+        ),
         (
             "Sales cycle",
-            k.average_cycle_days.map_or_else(|| "–".to_owned(), |d| format!("{} days", ratio(Some(d), 1))),
+            k.average_cycle_days
+                .map_or_else(|| "–".to_owned(), |d| format!("{} days", ratio(Some(d), 1))),
             "created to closed, won deals".to_owned(),
         ),
         (
             "Pipeline velocity",
-            k.velocity_per_day.map_or_else(|| "–".to_owned(), |v| format!("{} / day", money(v))),
+            k.velocity_per_day
+                .map_or_else(|| "–".to_owned(), |v| format!("{} / day", money(v))),
             "open × win rate × size ÷ cycle".to_owned(),
         ),
     ];
@@ -59,9 +81,33 @@ fn kpis(canvas: &mut Canvas<'_>, report: &PipelineReport) {
             let x = MARGIN + i as f32 * (width + 6.0);
             canvas.rect(x, top - height, width, height, grey(0.95));
             canvas.rect(x, top - height, 1.2, height, accent());
-            canvas.text_at(x + 4.0, top - 5.5, label, 8.5, grey(0.35), Align::Left, Some(width - 6.0));
-            canvas.text_at(x + 4.0, top - 12.5, value, 15.0, grey(0.05), Align::Left, Some(width - 6.0));
-            canvas.text_at(x + 4.0, top - 17.0, note, 7.0, grey(0.45), Align::Left, Some(width - 6.0));
+            canvas.text_at(
+                x + 4.0,
+                top - 5.5,
+                label,
+                8.5,
+                grey(0.35),
+                Align::Left,
+                Some(width - 6.0),
+            );
+            canvas.text_at(
+                x + 4.0,
+                top - 12.5,
+                value,
+                15.0,
+                grey(0.05),
+                Align::Left,
+                Some(width - 6.0),
+            );
+            canvas.text_at(
+                x + 4.0,
+                top - 17.0,
+                note,
+                7.0,
+                grey(0.45),
+                Align::Left,
+                Some(width - 6.0),
+            );
         }
         canvas.down(height + 3.0);
     }
@@ -87,7 +133,11 @@ fn by_stage(canvas: &mut Canvas<'_>, report: &PipelineReport) {
         (format!("Amount ({base})"), 122.0, Align::Right),
         (format!("Weighted ({base})"), 154.0, Align::Right),
         ("Share".to_owned(), 172.0, Align::Right),
-        ("Avg age (d)".to_owned(), PAGE_WIDTH - MARGIN - 1.0, Align::Right),
+        (
+            "Avg age (d)".to_owned(),
+            PAGE_WIDTH - MARGIN - 1.0,
+            Align::Right,
+        ),
     ];
     let header = |canvas: &mut Canvas<'_>| {
         canvas.ensure(7.0);
@@ -107,7 +157,11 @@ fn by_stage(canvas: &mut Canvas<'_>, report: &PipelineReport) {
         if index % 2 == 1 {
             canvas.rect(MARGIN, y - 1.6, PAGE_WIDTH - 2.0 * MARGIN, 6.0, grey(0.96));
         }
-        let stage = if row.known { row.stage.clone() } else { format!("{} (not in definition)", row.stage) };
+        let stage = if row.known {
+            row.stage.clone()
+        } else {
+            format!("{} (not in definition)", row.stage)
+        };
         let cells = [
             stage,
             row.count.to_string(),
@@ -125,10 +179,42 @@ fn by_stage(canvas: &mut Canvas<'_>, report: &PipelineReport) {
     let k = &report.kpis;
     let y = canvas.y() - 4.5;
     canvas.rule(y + 3.2, 0.6, grey(0.5));
-    canvas.text_at(MARGIN + 1.0, y, "Open pipeline", 8.5, grey(0.05), Align::Left, None);
-    canvas.text_at(88.0, y, &k.open_count.to_string(), 8.5, grey(0.05), Align::Right, None);
-    canvas.text_at(122.0, y, &grouped(k.open_amount, dp), 8.5, grey(0.05), Align::Right, None);
-    canvas.text_at(154.0, y, &grouped(k.weighted_amount, dp), 8.5, grey(0.05), Align::Right, None);
+    canvas.text_at(
+        MARGIN + 1.0,
+        y,
+        "Open pipeline",
+        8.5,
+        grey(0.05),
+        Align::Left,
+        None,
+    );
+    canvas.text_at(
+        88.0,
+        y,
+        &k.open_count.to_string(),
+        8.5,
+        grey(0.05),
+        Align::Right,
+        None,
+    );
+    canvas.text_at(
+        122.0,
+        y,
+        &grouped(k.open_amount, dp),
+        8.5,
+        grey(0.05),
+        Align::Right,
+        None,
+    );
+    canvas.text_at(
+        154.0,
+        y,
+        &grouped(k.weighted_amount, dp),
+        8.5,
+        grey(0.05),
+        Align::Right,
+        None,
+    );
     canvas.down(7.0);
 }
 
