@@ -161,53 +161,31 @@ impl Store {
 }
 
 fn run_record(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
-    let err = query_error("reading the run history");
-    let get_time = |column: &str| -> Option<DateTime<Utc>> {
-        row.try_get::<Option<String>, _>(column)
-            .ok()
-            .flatten()
-            .and_then(|t| parse_timestamp(&t))
+    fn get<'r, T>(row: &'r sqlx::any::AnyRow, column: &str) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        row.try_get(column)
+            .map_err(query_error("reading the run history"))
+    }
+    let time = |column: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(get::<Option<String>>(row, column)?.and_then(|t| parse_timestamp(&t)))
     };
-    let dry_run: i64 = row
-        .try_get("dry_run")
-        .map_err(query_error("reading the run history"))?;
     Ok(RunRecord {
-        id: row
-            .try_get("id")
-            .map_err(query_error("reading the run history"))?,
-        job: row
-            .try_get("job")
-            .map_err(query_error("reading the run history"))?,
-        as_of: row
-            .try_get("as_of")
-            .map_err(query_error("reading the run history"))?,
-        trigger: row
-            .try_get("trigger_kind")
-            .map_err(query_error("reading the run history"))?,
-        dry_run: dry_run != 0,
-        started_at: get_time("started_at"),
-        finished_at: get_time("finished_at"),
-        status: row
-            .try_get("status")
-            .map_err(query_error("reading the run history"))?,
-        deals_extracted: row
-            .try_get("deals_extracted")
-            .map_err(query_error("reading the run history"))?,
-        deals_reported: row
-            .try_get("deals_reported")
-            .map_err(query_error("reading the run history"))?,
-        api_calls: row
-            .try_get("api_calls")
-            .map_err(query_error("reading the run history"))?,
-        warnings: row
-            .try_get("warnings")
-            .map_err(query_error("reading the run history"))?,
-        warning_summary: row
-            .try_get("warning_summary")
-            .map_err(query_error("reading the run history"))?,
-        error: row
-            .try_get("error")
-            .map_err(query_error("reading the run history"))?,
-        output_location: row.try_get("output_location").map_err(err)?,
+        id: get(row, "id")?,
+        job: get(row, "job")?,
+        as_of: get(row, "as_of")?,
+        trigger: get(row, "trigger_kind")?,
+        dry_run: get::<i64>(row, "dry_run")? != 0,
+        started_at: time("started_at")?,
+        finished_at: time("finished_at")?,
+        status: get(row, "status")?,
+        deals_extracted: get(row, "deals_extracted")?,
+        deals_reported: get(row, "deals_reported")?,
+        api_calls: get(row, "api_calls")?,
+        warnings: get(row, "warnings")?,
+        warning_summary: get(row, "warning_summary")?,
+        error: get(row, "error")?,
+        output_location: get(row, "output_location")?,
     })
 }
