@@ -6,7 +6,8 @@ use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, ConfigErrors};
-use crate::jobs::{Environment, RunFailure, RunRequest, Trigger, run_job, today};
+use crate::extract::{ZohoError, ZohoSource};
+use crate::jobs::{Environment, EnvironmentError, RunFailure, RunRequest, Trigger, run_job, today};
 use crate::schedule::{ScheduleError, next_fire_times, serve};
 use crate::store::{RunStatus, Store, StoreError};
 use crate::{config, telemetry};
@@ -51,6 +52,28 @@ pub enum Command {
     },
     /// Show the run history, newest first.
     Runs(RunsArgs),
+    /// Zoho CRM set-up.
+    Zoho {
+        #[command(subcommand)]
+        action: ZohoAction,
+    },
+}
+
+/// `zoho` actions.
+#[derive(Debug, Subcommand)]
+pub enum ZohoAction {
+    /// Exchange a self-client grant code (Zoho API console, scope
+    /// ZohoCRM.modules.deals.READ) for a refresh token, stored in the database.
+    Auth {
+        /// The grant code; it is single-use and valid for minutes.
+        #[arg(
+            long,
+            value_name = "CODE",
+            env = "ZOHO_GRANT_CODE",
+            hide_env_values = true
+        )]
+        grant_code: String,
+    },
 }
 
 /// `jobs` actions.
@@ -85,6 +108,12 @@ pub enum CliError {
     /// The database could not be opened: exit 2, it is configuration.
     #[error("{0}")]
     Database(#[from] StoreError),
+    /// The adapters could not be set up: exit 2, it is configuration.
+    #[error("{0}")]
+    Environment(#[from] EnvironmentError),
+    /// A Zoho set-up command failed: exit 1.
+    #[error("{0}")]
+    Zoho(#[from] ZohoError),
     /// The job failed: exit 1.
     #[error("{0}")]
     Run(#[from] RunFailure),
@@ -97,8 +126,10 @@ impl CliError {
     /// The process exit code.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) | Self::Usage(_) | Self::Database(_) => ExitCode::from(2),
-            Self::Run(_) | Self::Schedule(_) => ExitCode::from(1),
+            Self::Config(_) | Self::Usage(_) | Self::Database(_) | Self::Environment(_) => {
+                ExitCode::from(2)
+            }
+            Self::Run(_) | Self::Schedule(_) | Self::Zoho(_) => ExitCode::from(1),
         }
     }
 }
@@ -139,11 +170,31 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             print_runs(&store, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Zoho {
+            action: ZohoAction::Auth { grant_code },
+        }) => zoho_auth(&config, &grant_code).await,
         None => Err(CliError::Usage(
-            "nothing to do: give --run-once <JOB> or a command (serve, jobs, runs); see --help"
+            "nothing to do: give --run-once <JOB> or a command (serve, jobs, runs, zoho); see --help"
                 .to_owned(),
         )),
     }
+}
+
+async fn zoho_auth(config: &Config, grant_code: &str) -> Result<ExitCode, CliError> {
+    let zoho = &config.settings.zoho;
+    if zoho.client_id.is_none() || zoho.client_secret.is_none() {
+        return Err(CliError::Usage(
+            "`zoho auth` needs ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET (and ZOHO_REGION unless the org is in the US data centre)".to_owned(),
+        ));
+    }
+    let store = Store::connect(&config.settings.database_url).await?;
+    let source = ZohoSource::new(&config.settings, store.clone())?;
+    let (api_domain, _calls) = source.authorize(grant_code).await?;
+    store.close().await;
+    println!(
+        "Stored the Zoho refresh token in the database; the org's API domain is {api_domain}. Set DEAL_SOURCE=zoho to sync deals from it."
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_once(

@@ -3,5 +3,7 @@
 
 mod cli;
 mod pipeline;
+mod serve;
 mod storage;
 mod support;
+mod zoho;

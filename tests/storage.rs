@@ -22,7 +22,7 @@ fn deal(id: &str, stage: &str, amount: f64, created: &str, modified: &str) -> Va
 fn batch(records: Vec<Value>) -> ChangeBatch {
     ChangeBatch {
         records,
-        deletions: Vec::new(),
+        ..ChangeBatch::default()
     }
 }
 
@@ -147,6 +147,7 @@ async fn the_deal_set_at_any_past_instant_is_rebuilt(store: Store) {
             id: "1".into(),
             deleted_time: at("2026-03-01T00:00:00Z"),
         }],
+        deletions_through: Some(at("2026-03-02T00:00:00Z")),
     };
     assert_eq!(
         store

@@ -16,6 +16,8 @@ pub enum DealSourceKind {
     /// Pages of Zoho `GET /crm/v8/Deals` responses read from files: the
     /// bundled sample when `dir` is `None`, else every `*.json` in `dir`.
     Sample { dir: Option<PathBuf> },
+    /// Zoho CRM's Records API, with the credentials in [`ZohoSettings`].
+    Zoho,
 }
 
 /// Where exchange rates come from.
@@ -100,6 +102,8 @@ pub struct ZohoSettings {
     pub accounts_url: Option<String>,
     /// `ZOHO_API_DOMAIN`: overrides the API domain.
     pub api_domain: Option<String>,
+    /// `ZOHO_REDIRECT_URI`: sent with a grant code of a server-based client.
+    pub redirect_uri: Option<String>,
 }
 
 /// CurrencyFreaks access and the rate cache.
@@ -122,6 +126,8 @@ pub struct SyncSettings {
     pub max_retries: u32,
     /// `API_RATE_LIMIT_PER_HOUR`: calls to Zoho per rolling hour.
     pub rate_limit_per_hour: u32,
+    /// `SYNC_RETRY_BASE_MS`: the first retry's wait; later ones double.
+    pub retry_base_ms: u32,
 }
 
 /// Every setting the worker reads from its environment.
@@ -153,6 +159,8 @@ pub struct Settings {
     pub dry_run_dir: PathBuf,
     /// Zoho CRM settings.
     pub zoho: ZohoSettings,
+    /// `HTTP_TIMEOUT_SECS`: the limit on every HTTP call, token requests included.
+    pub http_timeout_secs: u32,
     /// CurrencyFreaks settings.
     pub currency: CurrencySettings,
     /// Extraction limits.
@@ -186,6 +194,20 @@ impl Vars<'_> {
 
     fn secret(&self, name: &str) -> Option<Secret> {
         self.get(name).map(Secret::new)
+    }
+
+    /// An `http(s)://` URL without a trailing slash.
+    fn url(&mut self, name: &str) -> Option<String> {
+        let value = self.get(name)?;
+        if value.starts_with("https://") || value.starts_with("http://") {
+            Some(value.trim_end_matches('/').to_owned())
+        } else {
+            self.errors.push(
+                name,
+                format!("`{value}` is not an http(s) URL, e.g. https://accounts.zoho.eu"),
+            );
+            None
+        }
     }
 
     fn number(&mut self, name: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> u32 {
@@ -266,9 +288,21 @@ impl Settings {
         let base_currency = v.currency("BASE_CURRENCY", CurrencyCode::SGD);
         let home_currency = v.currency("HOME_CURRENCY", base_currency);
 
-        v.choice("DEAL_SOURCE", &["sample"]);
-        let deal_source = DealSourceKind::Sample {
-            dir: v.get("SAMPLE_DATA_DIR").map(PathBuf::from),
+        let deal_source = match v.choice("DEAL_SOURCE", &["sample", "zoho"]) {
+            "zoho" => {
+                for required in ["ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET"] {
+                    if v.get(required).is_none() {
+                        v.errors.push(
+                            required,
+                            "is required when DEAL_SOURCE=zoho (the Zoho API console's self client shows it)",
+                        );
+                    }
+                }
+                DealSourceKind::Zoho
+            }
+            _ => DealSourceKind::Sample {
+                dir: v.get("SAMPLE_DATA_DIR").map(PathBuf::from),
+            },
         };
         v.choice("RATE_SOURCE", &["bundled"]);
         let rate_source = RateSourceKind::Bundled;
@@ -302,8 +336,9 @@ impl Settings {
             client_secret: v.secret("ZOHO_CLIENT_SECRET"),
             refresh_token: v.secret("ZOHO_REFRESH_TOKEN"),
             region,
-            accounts_url: v.get("ZOHO_ACCOUNTS_URL"),
-            api_domain: v.get("ZOHO_API_DOMAIN"),
+            accounts_url: v.url("ZOHO_ACCOUNTS_URL"),
+            api_domain: v.url("ZOHO_API_DOMAIN"),
+            redirect_uri: v.url("ZOHO_REDIRECT_URI"),
         };
         let currency = CurrencySettings {
             api_key: v.secret("CURRENCY_API_KEY"),
@@ -316,7 +351,9 @@ impl Settings {
             batch_size: v.number("SYNC_BATCH_SIZE", 200, 1..=200),
             max_retries: v.number("SYNC_MAX_RETRIES", 5, 0..=20),
             rate_limit_per_hour: v.number("API_RATE_LIMIT_PER_HOUR", 1000, 1..=1_000_000),
+            retry_base_ms: v.number("SYNC_RETRY_BASE_MS", 1000, 1..=60_000),
         };
+        let http_timeout_secs = v.number("HTTP_TIMEOUT_SECS", 30, 1..=600);
         let log_format = match v.choice("LOG_FORMAT", &["text", "json"]) {
             "json" => LogFormat::Json,
             _ => LogFormat::Text,
@@ -334,6 +371,7 @@ impl Settings {
             object_store,
             mailer,
             zoho,
+            http_timeout_secs,
             currency,
             sync,
             aws_region: v.get("AWS_REGION"),

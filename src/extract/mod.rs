@@ -3,6 +3,7 @@
 mod deal;
 mod sample;
 mod time;
+mod zoho;
 
 use std::path::PathBuf;
 
@@ -13,6 +14,7 @@ use serde_json::Value;
 pub use deal::{Amount, Deal, record_created, record_id, record_modified};
 pub use sample::FileDealSource;
 pub use time::{db_time, parse_timestamp};
+pub use zoho::{FIELDS as ZOHO_FIELDS, ZohoError, ZohoSource, zoho_time};
 
 /// A deal removed in the CRM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,13 +26,25 @@ pub struct Deletion {
 }
 
 /// Records changed since a cursor, in ascending `Modified_Time` order, and
-/// deletions. A batch is committed with the cursor it reaches.
+/// deletions. A batch is committed with the cursors it reaches.
 #[derive(Debug, Clone, Default)]
 pub struct ChangeBatch {
     /// Raw CRM records, each with an id.
     pub records: Vec<Value>,
     /// Deletions reported by the CRM.
     pub deletions: Vec<Deletion>,
+    /// Set on the batch that completes the deletions: the newest deletion
+    /// time in it, from which the next pass asks (less an overlap).
+    pub deletions_through: Option<DateTime<Utc>>,
+}
+
+/// Where a pass starts; `None` reads everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncFrom {
+    /// Records modified at or after this instant.
+    pub modified_since: Option<DateTime<Utc>>,
+    /// Deletions at or after this instant.
+    pub deleted_since: Option<DateTime<Utc>>,
 }
 
 /// Why extraction failed.
@@ -44,6 +58,9 @@ pub enum ExtractError {
         /// What went wrong.
         message: String,
     },
+    /// The Zoho API failed.
+    #[error(transparent)]
+    Zoho(#[from] ZohoError),
 }
 
 /// One pass over the changes of a source.
@@ -53,7 +70,8 @@ pub trait ChangePages: Send {
     async fn next_batch(&mut self) -> Result<Option<ChangeBatch>, ExtractError>;
     /// API calls made so far.
     fn api_calls(&self) -> u64;
-    /// Records skipped because they had no id to store them under.
+    /// Records and deletions skipped: no id (or no deletion time) to apply
+    /// them by.
     fn records_without_id(&self) -> u64;
 }
 
@@ -67,10 +85,6 @@ pub trait DealSource: Send + Sync {
     /// The name deals of this source are stored under; one database holds
     /// deals of one source only.
     fn source_key(&self) -> String;
-    /// Starts a pass over deals modified at or after `since` (every deal
-    /// when `None`).
-    async fn changes(
-        &self,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Box<dyn ChangePages>, ExtractError>;
+    /// Starts a pass over the changes since `from`.
+    async fn changes(&self, from: SyncFrom) -> Result<Box<dyn ChangePages>, ExtractError>;
 }

@@ -4,12 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::deal::{record_id, record_modified};
-use super::{ChangeBatch, ChangePages, DealSource, ExtractError};
+use super::{ChangeBatch, ChangePages, DealSource, ExtractError, SyncFrom};
 
 /// The bundled sample: 460 fictitious deals in three response pages.
 const BUNDLED_PAGES: [(&str, &str); 3] = [
@@ -109,10 +108,8 @@ impl DealSource for FileDealSource {
         "sample".to_owned()
     }
 
-    async fn changes(
-        &self,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Box<dyn ChangePages>, ExtractError> {
+    async fn changes(&self, from: SyncFrom) -> Result<Box<dyn ChangePages>, ExtractError> {
+        let since = from.modified_since;
         let mut records = Vec::new();
         let mut skipped = 0;
         for (name, text) in self.pages()? {
@@ -145,6 +142,7 @@ impl DealSource for FileDealSource {
             .map(|chunk| ChangeBatch {
                 records: chunk.to_vec(),
                 deletions: Vec::new(),
+                deletions_through: None,
             })
             .collect();
         Ok(Box::new(Batches {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::{Config, DealSourceKind, MailerKind, ObjectStoreKind, RateSourceKind};
-use crate::extract::{DealSource, FileDealSource};
+use crate::extract::{DealSource, FileDealSource, ZohoError, ZohoSource};
 use crate::fx::{BundledRates, RateProvider};
 use crate::publish::{FileOutbox, LocalDirStore, Mailer, ObjectStore};
 use crate::store::{Store, StoreError};
@@ -26,15 +26,26 @@ pub struct Environment {
     pub mailer: Arc<dyn Mailer>,
 }
 
+/// Why the adapters could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvironmentError {
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The Zoho client could not be built.
+    #[error(transparent)]
+    Zoho(#[from] ZohoError),
+}
+
 impl Environment {
     /// Connects to the database and builds the configured adapters.
-    pub async fn connect(config: Config) -> Result<Environment, StoreError> {
+    pub async fn connect(config: Config) -> Result<Environment, EnvironmentError> {
         let store = Store::connect(&config.settings.database_url).await?;
-        Ok(Self::with_store(config, store))
+        Self::with_store(config, store)
     }
 
     /// Builds the configured adapters around an open database.
-    pub fn with_store(config: Config, store: Store) -> Environment {
+    pub fn with_store(config: Config, store: Store) -> Result<Environment, EnvironmentError> {
         let settings = &config.settings;
         let deals: Arc<dyn DealSource> = match &settings.deal_source {
             DealSourceKind::Sample { dir: None } => {
@@ -43,6 +54,7 @@ impl Environment {
             DealSourceKind::Sample { dir: Some(dir) } => {
                 Arc::new(FileDealSource::from_dir(dir, settings.sync.batch_size))
             }
+            DealSourceKind::Zoho => Arc::new(ZohoSource::new(settings, store.clone())?),
         };
         let rates: Arc<dyn RateProvider> = match settings.rate_source {
             RateSourceKind::Bundled => Arc::new(BundledRates),
@@ -53,13 +65,13 @@ impl Environment {
         let mailer: Arc<dyn Mailer> = match &settings.mailer {
             MailerKind::Outbox { dir } => Arc::new(FileOutbox::new(dir)),
         };
-        Environment {
+        Ok(Environment {
             config: Arc::new(config),
             store,
             deals,
             rates,
             objects,
             mailer,
-        }
+        })
     }
 }

@@ -9,7 +9,7 @@ mod sync_deals;
 use chrono::{NaiveDate, Utc};
 use tracing::{Instrument, error, info, info_span};
 
-pub use environment::Environment;
+pub use environment::{Environment, EnvironmentError};
 pub use report::today;
 
 use crate::config::Step;

@@ -1,6 +1,6 @@
 //! Current deals, their version history (SCD type 2) and sync cursors.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -53,6 +53,8 @@ pub struct SyncState {
     pub history_from: Option<DateTime<Utc>>,
     /// When the last sync finished successfully.
     pub last_success_at: Option<DateTime<Utc>>,
+    /// Every deletion up to here has been applied.
+    pub deletions_cursor: Option<DateTime<Utc>>,
 }
 
 fn fingerprint(record: &Value) -> String {
@@ -105,7 +107,7 @@ impl Store {
     /// The sync state of `source` (all empty before the first sync).
     pub async fn sync_state(&self, source: &str) -> Result<SyncState, StoreError> {
         let row = sqlx::query(
-            "SELECT cursor_time, history_from, last_success_at FROM sync_state WHERE source = $1",
+            "SELECT cursor_time, history_from, last_success_at, deletions_cursor FROM sync_state WHERE source = $1",
         )
         .bind(source)
         .fetch_optional(&self.pool)
@@ -117,6 +119,7 @@ impl Store {
                 cursor: time_column(&row, "cursor_time")?,
                 history_from: time_column(&row, "history_from")?,
                 last_success_at: time_column(&row, "last_success_at")?,
+                deletions_cursor: time_column(&row, "deletions_cursor")?,
             }),
         }
     }
@@ -173,10 +176,17 @@ impl Store {
 
         let mut outcome = BatchOutcome::default();
         let mut newest: Option<DateTime<Utc>> = None;
-        for record in &batch.records {
+        let mut new_deals: Vec<NewDeal> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::with_capacity(batch.records.len());
+        // Newest first, so a deal sent twice in one batch is applied once.
+        for record in batch.records.iter().rev() {
             let Some(id) = record_id(record) else {
                 continue;
             };
+            if !seen.insert(id.clone()) {
+                outcome.unchanged += 1;
+                continue;
+            }
             let modified = record_modified(record);
             newest = newest.max(modified);
             let print = fingerprint(record);
@@ -234,22 +244,18 @@ impl Store {
                 None => {
                     let valid_from =
                         db_time(record_created(record).or(modified).unwrap_or(synced_at));
-                    insert_version(&mut tx, &id, 1, &valid_from, &print, &payload, &now).await?;
-                    sqlx::query(
-                        "INSERT INTO deals (id, payload, fingerprint, modified_time, first_seen_at, last_synced_at) VALUES ($1, $2, $3, $4, $5, $5)",
-                    )
-                    .bind(&id)
-                    .bind(&payload)
-                    .bind(&print)
-                    .bind(&modified_text)
-                    .bind(&now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_error("inserting a deal"))?;
+                    new_deals.push(NewDeal {
+                        id,
+                        valid_from,
+                        fingerprint: print,
+                        payload,
+                        modified: modified_text,
+                    });
                     outcome.inserted += 1;
                 }
             }
         }
+        insert_new_deals(&mut tx, &new_deals, &now).await?;
         for deletion in &batch.deletions {
             let when = db_time(deletion.deleted_time);
             let result = sqlx::query("UPDATE deals SET deleted_at = $1, last_synced_at = $2 WHERE id = $3 AND deleted_at IS NULL")
@@ -287,6 +293,14 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(query_error("advancing the sync cursor"))?;
+        if let Some(through) = batch.deletions_through {
+            sqlx::query("UPDATE sync_state SET deletions_cursor = $1 WHERE source = $2")
+                .bind(db_time(through))
+                .bind(source)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("advancing the deletions cursor"))?;
+        }
         tx.commit()
             .await
             .map_err(query_error("committing a sync batch"))?;
@@ -340,6 +354,79 @@ impl Store {
             .await
             .map_err(query_error("counting deal versions"))
     }
+}
+
+/// A deal seen for the first time.
+struct NewDeal {
+    id: String,
+    valid_from: String,
+    fingerprint: String,
+    payload: String,
+    modified: Option<String>,
+}
+
+/// Rows per multi-row insert: 7 parameters each stays far below every
+/// backend's limit on bound parameters.
+const INSERT_CHUNK: usize = 100;
+
+/// Inserts first-seen deals and their first versions, many rows per
+/// statement: a full sync is mostly these.
+async fn insert_new_deals(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    deals: &[NewDeal],
+    now: &str,
+) -> Result<(), StoreError> {
+    let placeholders = |rows: usize, columns: usize| -> String {
+        (0..rows)
+            .map(|row| {
+                let cells: Vec<String> = (1..=columns)
+                    .map(|column| format!("${}", row * columns + column))
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for chunk in deals.chunks(INSERT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO deal_versions (deal_id, version, valid_from, valid_to, fingerprint, payload, recorded_at) VALUES {}",
+            placeholders(chunk.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for deal in chunk {
+            query = query
+                .bind(&deal.id)
+                .bind(1_i64)
+                .bind(&deal.valid_from)
+                .bind(None::<String>)
+                .bind(&deal.fingerprint)
+                .bind(&deal.payload)
+                .bind(now);
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .map_err(query_error("inserting deal versions"))?;
+        let sql = format!(
+            "INSERT INTO deals (id, payload, fingerprint, modified_time, first_seen_at, last_synced_at) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for deal in chunk {
+            query = query
+                .bind(&deal.id)
+                .bind(&deal.payload)
+                .bind(&deal.fingerprint)
+                .bind(&deal.modified)
+                .bind(now)
+                .bind(now);
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .map_err(query_error("inserting deals"))?;
+    }
+    Ok(())
 }
 
 async fn latest_version(

@@ -5,6 +5,7 @@ mod artefacts;
 mod deals;
 mod rates;
 mod runs;
+mod tokens;
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use sqlx::migrate::Migrator;
 pub use artefacts::ArtefactRecord;
 pub use deals::{BatchOutcome, SyncState};
 pub use runs::{RunFinish, RunRecord, RunStatus};
+pub use tokens::{CachedAccess, CachedToken};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -1,6 +1,8 @@
 //! Shared test helpers: a workspace with the shipped configuration, the
 //! binary, and fresh databases.
 
+pub mod zoho_fake;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

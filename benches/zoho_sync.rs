@@ -1,0 +1,108 @@
+//! Sync throughput against the Zoho fake with 20 ms added per call:
+//! calls made, wall time and wall ÷ (calls × 20 ms) for full syncs, calls
+//! and wall time for a small incremental sync, and the peak RSS of a
+//! 250,000-deal sync.
+//!
+//! `cargo bench --bench zoho_sync`
+
+#[allow(dead_code)]
+#[path = "../tests/support/zoho_fake.rs"]
+mod zoho_fake;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use nix::sys::resource::{UsageWho, getrusage};
+use zoho_fake::{Stats, ZohoFake};
+
+const LATENCY: Duration = Duration::from_millis(20);
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["jobs", "reports"] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("create directory");
+        for entry in std::fs::read_dir(root.join(sub)).expect("read directory") {
+            let path = entry.expect("entry").path();
+            std::fs::copy(
+                &path,
+                dir.path().join(sub).join(path.file_name().expect("name")),
+            )
+            .expect("copy");
+        }
+    }
+    dir
+}
+
+fn calls(before: Stats, after: Stats) -> u64 {
+    (after.token_requests - before.token_requests)
+        + (after.record_requests - before.record_requests)
+        + (after.deleted_requests - before.deleted_requests)
+}
+
+/// Runs `sync-deals` once; returns the wall time and the calls the fake saw.
+fn sync(fake: &ZohoFake, dir: &Path) -> (Duration, u64) {
+    let before = fake.stats();
+    let start = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_pipeline-pulse"))
+        .args(["--run-once", "sync-deals"])
+        .current_dir(dir)
+        .env_clear()
+        .env("LOG_LEVEL", "warn")
+        .env("API_RATE_LIMIT_PER_HOUR", "1000000")
+        .envs(fake.env())
+        .output()
+        .expect("run the sync");
+    let wall = start.elapsed();
+    assert!(
+        output.status.success(),
+        "sync failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (wall, calls(before, fake.stats()))
+}
+
+fn main() {
+    // First, so the children's peak RSS is this sync's.
+    let fake = ZohoFake::start();
+    fake.add_deals(250_000);
+    let dir = workspace();
+    let (wall, calls) = sync(&fake, dir.path());
+    let peak = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .expect("rusage")
+        .max_rss();
+    println!(
+        "full sync, 250000 deals, no added latency: {calls} calls, {:.2} s, peak RSS {:.0} MB",
+        wall.as_secs_f64(),
+        peak as f64 / 1024.0
+    );
+
+    for deals in [10_000u64, 100_000] {
+        let fake = ZohoFake::start();
+        fake.add_deals(deals);
+        fake.set_latency(LATENCY);
+        let dir = workspace();
+        let (wall, calls) = sync(&fake, dir.path());
+        let floor = calls as f64 * LATENCY.as_secs_f64();
+        println!(
+            "full sync, {deals} deals, 20 ms per call: {calls} calls (ceil(N/200) = {}), {:.2} s, wall / (calls x 20 ms) = {:.2}",
+            deals.div_ceil(200),
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / floor
+        );
+        if deals == 100_000 {
+            let now = Utc
+                .with_ymd_and_hms(2026, 11, 25, 9, 0, 0)
+                .single()
+                .expect("time");
+            fake.modify((0..10).map(|i| i * 9_973), now);
+            let (wall, calls) = sync(&fake, dir.path());
+            println!(
+                "incremental sync, 10 changes over 100000 stored deals, 20 ms per call: {calls} calls, {:.2} s",
+                wall.as_secs_f64()
+            );
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! One sync pass: deletions first, then changed records in
+//! `Modified_Time` order, page by page.
+//!
+//! Past Zoho's 100,000-record `page_token` limit the pass starts a new
+//! token chain with `If-Modified-Since` set to the newest `Modified_Time`
+//! read so far. The filter is inclusive, so records sharing that second are
+//! read again; those already passed on are skipped by id.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde_json::Value;
+use tracing::{debug, info};
+
+use super::api::{Api, Reply, zoho_time};
+use super::error::ZohoError;
+use crate::extract::{
+    ChangeBatch, ChangePages, Deletion, ExtractError, SyncFrom, parse_timestamp, record_id,
+    record_modified,
+};
+
+const RECORDS: &str = "/crm/v8/Deals";
+const DELETED: &str = "/crm/v8/Deals/deleted";
+/// How far one `page_token` chain reaches.
+const TOKEN_CHAIN_LIMIT: u64 = 100_000;
+
+/// Every field the reports and the history use; Zoho allows 50.
+pub const FIELDS: [&str; 20] = [
+    "Deal_Name",
+    "Owner",
+    "Amount",
+    "Currency",
+    "Exchange_Rate",
+    "Stage",
+    "Probability",
+    "Expected_Revenue",
+    "Closing_Date",
+    "Pipeline",
+    "Type",
+    "Lead_Source",
+    "Account_Name",
+    "Contact_Name",
+    "Campaign_Source",
+    "Reason_For_Loss__s",
+    "Tag",
+    "Created_Time",
+    "Modified_Time",
+    "Modified_By",
+];
+
+enum Stage {
+    Deletions,
+    Records,
+    Done,
+}
+
+/// The state of a pass over Zoho.
+pub struct ZohoPass {
+    api: Arc<Api>,
+    calls: AtomicU64,
+    per_page: u32,
+    from: SyncFrom,
+    stage: Stage,
+    /// `If-Modified-Since` of the current token chain.
+    chain_since: Option<DateTime<Utc>>,
+    next_page_token: Option<String>,
+    chain_records: u64,
+    /// The newest `Modified_Time` passed on, and the ids passed on with it.
+    newest: Option<DateTime<Utc>>,
+    at_newest: HashSet<String>,
+    /// Ids to skip when a new chain re-reads the second it starts at.
+    skip: HashSet<String>,
+    without_id: u64,
+    unreadable_deletions: u64,
+}
+
+impl ZohoPass {
+    /// A pass from `from`; nothing is requested until the first batch.
+    pub fn new(api: Arc<Api>, per_page: u32, from: SyncFrom) -> Self {
+        Self {
+            api,
+            calls: AtomicU64::new(0),
+            per_page,
+            chain_since: from.modified_since,
+            from,
+            stage: Stage::Deletions,
+            next_page_token: None,
+            chain_records: 0,
+            newest: None,
+            at_newest: HashSet::new(),
+            skip: HashSet::new(),
+            without_id: 0,
+            unreadable_deletions: 0,
+        }
+    }
+
+    async fn deletions(&mut self) -> Result<ChangeBatch, ZohoError> {
+        let mut deletions = Vec::new();
+        for page in 1u32.. {
+            let query = [
+                ("type", "all".to_owned()),
+                ("page", page.to_string()),
+                ("per_page", "200".to_owned()),
+            ];
+            let reply = self
+                .api
+                .get(&self.calls, DELETED, &query, self.from.deleted_since)
+                .await?;
+            let Reply::Json(body) = reply else { break };
+            let items = body.get("data").and_then(Value::as_array);
+            for item in items.into_iter().flatten() {
+                let id = item.get("id").and_then(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+                let when = item
+                    .get("deleted_time")
+                    .and_then(Value::as_str)
+                    .and_then(parse_timestamp);
+                if let (Some(id), Some(deleted_time)) = (id, when) {
+                    deletions.push(Deletion { id, deleted_time });
+                } else {
+                    self.unreadable_deletions += 1;
+                }
+            }
+            if !more_records(&body) {
+                break;
+            }
+        }
+        info!(deletions = deletions.len(), "Read deleted deals.");
+        // Zoho's own clock, like the record cursor: a skewed local clock
+        // can then never make the next read start too late.
+        let through = deletions.iter().map(|d| d.deleted_time).max();
+        Ok(ChangeBatch {
+            records: Vec::new(),
+            deletions,
+            deletions_through: through,
+        })
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = vec![
+            ("fields", FIELDS.join(",")),
+            ("per_page", self.per_page.to_string()),
+            ("sort_by", "Modified_Time".to_owned()),
+            ("sort_order", "asc".to_owned()),
+        ];
+        if let Some(token) = &self.next_page_token {
+            query.push(("page_token", token.clone()));
+        }
+        query
+    }
+
+    /// Starts a new token chain at the newest `Modified_Time` read.
+    fn restart_chain(&mut self, why: &str) -> Result<(), ZohoError> {
+        let Some(newest) = self.newest else {
+            return Err(ZohoError::Paging {
+                endpoint: format!("GET {RECORDS}"),
+                detail: format!("{why} before any record was read; try again later"),
+            });
+        };
+        let since = newest
+            .duration_trunc(TimeDelta::seconds(1))
+            .unwrap_or(newest);
+        if Some(since) <= self.chain_since {
+            return Err(ZohoError::Paging {
+                endpoint: format!("GET {RECORDS}"),
+                detail: format!(
+                    "{why}, and more than {TOKEN_CHAIN_LIMIT} deals share Modified_Time {}: paging cannot move past them; edit a few of them in Zoho, or report this with the run id",
+                    zoho_time(since)
+                ),
+            });
+        }
+        info!(since = %zoho_time(since), read = self.chain_records, "Starting a new page-token chain: {why}.");
+        self.chain_since = Some(since);
+        self.next_page_token = None;
+        self.chain_records = 0;
+        self.skip = std::mem::take(&mut self.at_newest);
+        Ok(())
+    }
+
+    async fn records(&mut self) -> Result<Option<ChangeBatch>, ZohoError> {
+        loop {
+            let query = self.query();
+            let reply = self
+                .api
+                .get(&self.calls, RECORDS, &query, self.chain_since)
+                .await;
+            let body = match reply {
+                Ok(Reply::Json(body)) => body,
+                Ok(Reply::NotModified | Reply::NoContent) => return Ok(None),
+                Err(ZohoError::Api { code, .. })
+                    if matches!(
+                        code.as_str(),
+                        "PAGINATION_LIMIT_EXCEEDED" | "EXPIRED_VALUE" | "TOKEN_BOUND_DATA_MISMATCH"
+                    ) =>
+                {
+                    self.restart_chain(&format!("Zoho answered {code}"))?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let data = match body.get("data") {
+                Some(Value::Array(data)) => data.clone(),
+                _ => {
+                    return Err(ZohoError::Paging {
+                        endpoint: format!("GET {RECORDS}"),
+                        detail: "the answer has no `data` array; check ZOHO_API_DOMAIN".to_owned(),
+                    });
+                }
+            };
+            self.chain_records += data.len() as u64;
+            let mut records = Vec::with_capacity(data.len());
+            for record in data {
+                let Some(id) = record_id(&record) else {
+                    self.without_id += 1;
+                    continue;
+                };
+                let modified = record_modified(&record);
+                if modified <= self.newest && self.skip.contains(&id) {
+                    continue;
+                }
+                if modified > self.newest {
+                    self.newest = modified;
+                    self.at_newest.clear();
+                }
+                if modified == self.newest {
+                    self.at_newest.insert(id);
+                }
+                records.push(record);
+            }
+            let more = more_records(&body);
+            let token = body
+                .pointer("/info/next_page_token")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            debug!(records = records.len(), more, "Read a page of deals.");
+            if !more {
+                self.stage = Stage::Done;
+            } else if self.chain_records >= TOKEN_CHAIN_LIMIT || token.is_none() {
+                self.restart_chain(if token.is_none() {
+                    "the answer has more records but no next_page_token"
+                } else {
+                    "the page-token chain reached Zoho's 100,000-record limit"
+                })?;
+            } else {
+                self.next_page_token = token;
+            }
+            return Ok(Some(ChangeBatch {
+                records,
+                deletions: Vec::new(),
+                deletions_through: None,
+            }));
+        }
+    }
+}
+
+fn more_records(body: &Value) -> bool {
+    body.pointer("/info/more_records")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+#[async_trait]
+impl ChangePages for ZohoPass {
+    async fn next_batch(&mut self) -> Result<Option<ChangeBatch>, ExtractError> {
+        let batch = match self.stage {
+            Stage::Deletions => {
+                let batch = self.deletions().await?;
+                self.stage = Stage::Records;
+                Some(batch)
+            }
+            Stage::Records => {
+                let batch = self.records().await?;
+                if batch.is_none() {
+                    self.stage = Stage::Done;
+                }
+                batch
+            }
+            Stage::Done => None,
+        };
+        Ok(batch)
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    fn records_without_id(&self) -> u64 {
+        self.without_id + self.unreadable_deletions
+    }
+}

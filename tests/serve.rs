@@ -1,0 +1,68 @@
+//! `serve`: jobs fire on their cron, and SIGTERM stops the worker cleanly.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::support::{Workspace, describe};
+
+#[test]
+fn serve_runs_a_job_on_its_cron_and_stops_on_sigterm() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "jobs/every-second.toml",
+        r#"
+name = "every-second"
+cron = "* * * * * *"
+timezone = "Europe/London"
+steps = ["rates"]
+"#,
+    );
+    let mut worker = workspace
+        .command(&["serve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let history = loop {
+        let runs = workspace.run(&["runs", "--job", "every-second"], &[]);
+        let stdout = String::from_utf8_lossy(&runs.stdout).into_owned();
+        if stdout.contains("succeeded") {
+            break stdout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled run within 30 s:\n{}",
+            describe(&runs)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(history.contains("every-second"), "{history}");
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = worker.try_wait().expect("wait for serve") {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop within 30 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = worker.wait_with_output().expect("serve output");
+    assert_eq!(exit.code(), Some(0), "{}", describe(&output));
+
+    let after = workspace.run(&["runs", "--job", "every-second"], &[]);
+    let after = String::from_utf8_lossy(&after.stdout);
+    assert!(
+        !after.contains("running"),
+        "a run was left running:\n{after}"
+    );
+}
