@@ -419,7 +419,8 @@ fn authorized(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     })
 }
 
-fn modified_since(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, Response> {
+/// The `If-Modified-Since` instant; `Err` when the header is not one.
+fn modified_since(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, ()> {
     match headers.get(header::IF_MODIFIED_SINCE) {
         None => Ok(None),
         Some(value) => value
@@ -427,14 +428,16 @@ fn modified_since(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, Response
             .ok()
             .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
             .map(|t| Some(t.with_timezone(&Utc)))
-            .ok_or_else(|| {
-                zoho_error(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_DATA",
-                    "invalid If-Modified-Since",
-                )
-            }),
+            .ok_or(()),
     }
+}
+
+fn bad_modified_since() -> Response {
+    zoho_error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_DATA",
+        "invalid If-Modified-Since",
+    )
 }
 
 fn deal_json(deal: &FakeDeal, fields: &[&str]) -> Value {
@@ -494,9 +497,8 @@ async fn records(
     if let Some(response) = authorized(&state, &headers) {
         return response;
     }
-    let since = match modified_since(&headers) {
-        Ok(since) => since,
-        Err(response) => return response,
+    let Ok(since) = modified_since(&headers) else {
+        return bad_modified_since();
     };
     let Some(fields) = query.get("fields") else {
         return zoho_error(
@@ -652,9 +654,8 @@ async fn deleted(
     if let Some(response) = authorized(&state, &headers) {
         return response;
     }
-    let since = match modified_since(&headers) {
-        Ok(since) => since,
-        Err(response) => return response,
+    let Ok(since) = modified_since(&headers) else {
+        return bad_modified_since();
     };
     let page: usize = query
         .get("page")
