@@ -50,7 +50,10 @@ fn sync(fake: &ZohoFake, dir: &Path) -> (Duration, u64) {
         .args(["--run-once", "sync-deals"])
         .current_dir(dir)
         .env_clear()
-        .env("LOG_LEVEL", "warn")
+        .env(
+            "LOG_LEVEL",
+            std::env::var("BENCH_LOG_LEVEL").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .env("API_RATE_LIMIT_PER_HOUR", "1000000")
         .envs(fake.env())
         .output()
@@ -61,7 +64,73 @@ fn sync(fake: &ZohoFake, dir: &Path) -> (Duration, u64) {
         "sync failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    if std::env::var_os("BENCH_LOG_LEVEL").is_some() {
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    }
     (wall, calls(before, fake.stats()))
+}
+
+/// Mean time of a page straight from the fake with its latency: the floor
+/// any client's wall time per call stands on.
+fn fake_page_time(fake: &ZohoFake) -> Duration {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token = http
+            .post(format!("{}/oauth/v2/token", fake.url()))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", zoho_fake::REFRESH_TOKEN),
+                ("client_id", zoho_fake::CLIENT_ID),
+                ("client_secret", zoho_fake::CLIENT_SECRET),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .bytes()
+            .await
+            .expect("token body");
+        let token: serde_json::Value = serde_json::from_slice(&token).expect("token json");
+        let auth = format!(
+            "Zoho-oauthtoken {}",
+            token["access_token"].as_str().expect("access token")
+        );
+        let fields = pipeline_pulse::extract::ZOHO_FIELDS.join(",");
+        let mut page_token: Option<String> = None;
+        let start = Instant::now();
+        let mut pages = 0u32;
+        loop {
+            let mut query = vec![
+                ("fields", fields.clone()),
+                ("per_page", "200".to_owned()),
+                ("sort_by", "Modified_Time".to_owned()),
+                ("sort_order", "asc".to_owned()),
+            ];
+            if let Some(token) = &page_token {
+                query.push(("page_token", token.clone()));
+            }
+            let body = http
+                .get(format!("{}/crm/v8/Deals", fake.url()))
+                .query(&query)
+                .header("Authorization", &auth)
+                .send()
+                .await
+                .expect("page")
+                .bytes()
+                .await
+                .expect("page body");
+            pages += 1;
+            let page: serde_json::Value = serde_json::from_slice(&body).expect("json");
+            match page["info"]["next_page_token"].as_str() {
+                Some(next) if pages < 50 => page_token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        start.elapsed() / pages
+    })
 }
 
 fn main() {
@@ -83,6 +152,14 @@ fn main() {
         let fake = ZohoFake::start();
         fake.add_deals(deals);
         fake.set_latency(LATENCY);
+        if deals == 10_000 {
+            let page = fake_page_time(&fake);
+            println!(
+                "the fake alone, 20 ms per call: {:.1} ms per page of 200, so a client that adds nothing has wall / (calls x 20 ms) = {:.2}",
+                page.as_secs_f64() * 1000.0,
+                page.as_secs_f64() / LATENCY.as_secs_f64()
+            );
+        }
         let dir = workspace();
         let (wall, calls) = sync(&fake, dir.path());
         let floor = calls as f64 * LATENCY.as_secs_f64();

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod fx;
+pub mod http;
 pub mod jobs;
 pub mod publish;
 pub mod quality;

@@ -136,12 +136,47 @@ fn an_incremental_sync_applies_exactly_37_changes_and_5_deletions() {
         "the access token is reused from the database"
     );
 
+    let runs = workspace.run(&["runs", "--limit", "1"], &[]);
+    let latest = String::from_utf8_lossy(&runs.stdout)
+        .lines()
+        .nth(1)
+        .map(str::to_owned);
+    let api_column = latest
+        .as_deref()
+        .and_then(|line| line.split_whitespace().nth(7))
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        api_column,
+        calls.to_string(),
+        "API calls recorded with the run: {latest:?}"
+    );
+
     let unchanged = sync(&workspace, &fake, &[]);
     assert_eq!(unchanged.status.code(), Some(0), "{}", describe(&unchanged));
     assert_eq!(
         stored(&workspace),
         after,
         "nothing changed, nothing written"
+    );
+
+    workspace.write(
+        "jobs/full-sync.toml",
+        "name = \"full-sync\"\ncron = \"0 0 3 * * Sun\"\ntimezone = \"UTC\"\nsteps = [\"sync\"]\n\n[sync]\nmode = \"full\"\n",
+    );
+    let full = with_fake(&workspace, &fake, &["--run-once", "full-sync"])
+        .output()
+        .expect("run a full sync");
+    assert_eq!(full.status.code(), Some(0), "{}", describe(&full));
+    let stdout = String::from_utf8_lossy(&full.stdout);
+    assert!(
+        stdout.contains("995 records read"),
+        "a full sync reads every live deal: {stdout}"
+    );
+    assert_eq!(
+        stored(&workspace),
+        after,
+        "and changes nothing that is current"
     );
 }
 

@@ -365,9 +365,9 @@ struct NewDeal {
     modified: Option<String>,
 }
 
-/// Rows per multi-row insert: 7 parameters each stays far below every
-/// backend's limit on bound parameters.
-const INSERT_CHUNK: usize = 100;
+/// Rows per multi-row insert. Small: SQLite's driver resolves each `$n`
+/// by name, a cost that grows with the parameters of the statement.
+const INSERT_CHUNK: usize = 25;
 
 /// Inserts first-seen deals and their first versions, many rows per
 /// statement: a full sync is mostly these.

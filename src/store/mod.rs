@@ -123,6 +123,26 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 5 })
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Write-ahead log: a commit is one append, not a
+                        // journal rewritten and synced three times, and
+                        // readers (`runs`, a report) never wait for a sync.
+                        // NORMAL syncs at checkpoints: a killed process
+                        // loses nothing committed; a power cut may lose the
+                        // last commits whole, cursor included, so the next
+                        // sync reads them again.
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *connection)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(|source| StoreError::Connect {

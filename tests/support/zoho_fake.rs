@@ -453,10 +453,16 @@ fn deal_json(deal: &FakeDeal, fields: &[&str]) -> Value {
     };
     let closing = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")
         + chrono::Duration::days(((n * 13) % 700) as i64);
+    // Mostly Zoho's `+08:00` form; some `Z`-suffixed, as proxies and
+    // exports write them.
     let zoho_time = |t: DateTime<Utc>| {
-        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
-            .format("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string()
+        if n.is_multiple_of(11) {
+            t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        } else {
+            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+                .format("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        }
     };
     let mut record = serde_json::Map::new();
     record.insert("id".to_owned(), Value::String(deal.id.to_string()));
@@ -467,6 +473,8 @@ fn deal_json(deal: &FakeDeal, fields: &[&str]) -> Value {
                 json!({"name": owner, "id": format!("57257670000004{:05}", n % OWNERS.len() as u64), "email": "owner@example.com"})
             }
             "Amount" => amount.clone(),
+            // A single-currency org leaves Currency empty.
+            "Currency" if n % 53 == 7 => Value::Null,
             "Currency" => json!(currency),
             "Exchange_Rate" => json!(1.0),
             "Stage" => json!(stage),

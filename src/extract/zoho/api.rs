@@ -5,25 +5,26 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, HeaderMap, IF_MODIFIED_SINCE, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, IF_MODIFIED_SINCE};
+use serde::Deserialize;
 use serde_json::Value;
 use tracing::warn;
 
 use super::auth::TokenSource;
 use super::error::ZohoError;
 use super::limiter::RollingLimit;
+use crate::http::{backoff, retry_after, snippet, transport_error};
 
 /// A `Retry-After` longer than this fails the run instead of parking it.
 const MAX_WAIT: Duration = Duration::from_secs(300);
-/// Exponential backoff stops growing here.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// A successful answer.
 #[derive(Debug)]
 pub enum Reply {
-    /// A JSON object.
-    Json(Value),
+    /// A JSON object, checked to be one and not an error envelope.
+    Json(Bytes),
     /// 304: nothing modified since `If-Modified-Since`.
     NotModified,
     /// 204: no records at all.
@@ -126,15 +127,15 @@ impl Api {
                             continue;
                         }
                     };
-                    let json = serde_json::from_slice::<Value>(&body)
-                        .ok()
-                        .filter(Value::is_object);
-                    match json {
-                        Some(value) if (200..300).contains(&status) && !is_error(&value) => {
-                            return Ok(Reply::Json(value));
+                    // One quick pass checks the syntax (HTML, a cut-off
+                    // body) and reads the error envelope without building
+                    // the records; callers parse those.
+                    match serde_json::from_slice::<Envelope>(&body) {
+                        Ok(envelope) if (200..300).contains(&status) && !envelope.is_error() => {
+                            return Ok(Reply::Json(body));
                         }
-                        Some(value) => {
-                            let (code, message) = error_fields(&value);
+                        Ok(envelope) => {
+                            let (code, message) = envelope.code_and_message();
                             if code == "INVALID_TOKEN" && !refreshed {
                                 // An access token revoked or expired early:
                                 // one fresh token, one more try.
@@ -157,7 +158,7 @@ impl Api {
                                 rate_limited,
                             }
                         }
-                        None => Transient {
+                        Err(_) => Transient {
                             detail: format!(
                                 "HTTP {status} with a body that is not Zoho's JSON ({})",
                                 snippet(&body)
@@ -203,67 +204,28 @@ impl Api {
     }
 }
 
-/// Zoho's error envelope, sometimes sent with a 2xx status.
-fn is_error(value: &Value) -> bool {
-    value.get("status").and_then(Value::as_str) == Some("error") || value.get("error").is_some()
+/// Zoho's error envelope, sometimes sent with a 2xx status. Reading a
+/// body into it also checks the whole body is one JSON object.
+#[derive(Debug, Default, Deserialize)]
+struct Envelope {
+    status: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+    error: Option<Value>,
+    error_description: Option<String>,
 }
 
-fn error_fields(value: &Value) -> (String, String) {
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
-    (
-        text("code")
-            .or_else(|| text("error"))
-            .unwrap_or_else(|| "UNKNOWN".to_owned()),
-        text("message")
-            .or_else(|| text("error_description"))
-            .unwrap_or_default(),
-    )
-}
-
-/// Full jitter between half and all of an exponentially growing wait.
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let grown = base
-        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-        .min(MAX_BACKOFF);
-    grown.mul_f64(0.5 + fastrand::f64() / 2.0)
-}
-
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+impl Envelope {
+    fn is_error(&self) -> bool {
+        self.status.as_deref() == Some("error") || self.error.is_some()
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (at.with_timezone(&Utc) - Utc::now())
-            .to_std()
-            .unwrap_or_default(),
-    )
-}
 
-fn transport_error(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "no answer within HTTP_TIMEOUT_SECS".to_owned()
-    } else if error.is_connect() {
-        format!("cannot connect: {error}")
-    } else {
-        error.to_string()
-    }
-}
-
-/// The start of a body that is not what was expected, printable.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut short: String = text.chars().take(80).collect();
-    short = short.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > 80 {
-        short.push('…');
-    }
-    if short.is_empty() {
-        "empty".to_owned()
-    } else {
-        format!("`{short}`")
+    fn code_and_message(self) -> (String, String) {
+        let error = self.error.and_then(|e| e.as_str().map(str::to_owned));
+        (
+            self.code.or(error).unwrap_or_else(|| "UNKNOWN".to_owned()),
+            self.message.or(self.error_description).unwrap_or_default(),
+        )
     }
 }
 
@@ -272,40 +234,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, "7".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
-        );
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO), "a past date");
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_ceiling() {
-        let base = Duration::from_millis(100);
-        for attempt in 1..=4 {
-            let full = base * 2u32.pow(attempt - 1);
-            let wait = backoff(base, attempt);
-            assert!(wait >= full / 2 && wait <= full, "{attempt}: {wait:?}");
-        }
-        assert!(backoff(base, 30) <= MAX_BACKOFF);
-    }
-
-    #[test]
     fn error_envelopes_are_recognised_with_any_status() {
-        let body: Value = serde_json::json!({"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"});
-        assert!(is_error(&body));
+        let read = |body: &str| serde_json::from_str::<Envelope>(body);
+        let error = read(r#"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#)
+            .expect("an object");
+        assert!(error.is_error());
         assert_eq!(
-            error_fields(&body),
+            error.code_and_message(),
             ("INVALID_TOKEN".to_owned(), "invalid oauth token".to_owned())
         );
-        assert!(!is_error(&serde_json::json!({"data": [], "info": {}})));
-        assert_eq!(
-            snippet(b"<html><body>Bad gateway</body></html>"),
-            "`<html><body>Bad gateway</body></html>`"
+        assert!(
+            !read(r#"{"data":[{"id":"1"}],"info":{}}"#)
+                .expect("an object")
+                .is_error()
         );
+        assert!(
+            read(r#"{"data":[{"id":"1","Amount":12"#).is_err(),
+            "cut off"
+        );
+        assert!(read("<html>Bad gateway</html>").is_err());
+        assert!(read("[1, 2]").is_err(), "not an object");
     }
 }

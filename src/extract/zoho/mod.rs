@@ -72,18 +72,11 @@ impl ZohoSource {
             .clone()
             .unwrap_or_else(|| zoho.region.accounts_url().to_owned());
         let timeout = Duration::from_secs(u64::from(settings.http_timeout_secs));
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // Following redirects would send credentials to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("pipeline-pulse/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ZohoError::Url {
-                setting: "HTTP_TIMEOUT_SECS",
-                value: settings.http_timeout_secs.to_string(),
-                detail: e.to_string(),
-            })?;
+        let http = crate::http::client(timeout).map_err(|e| ZohoError::Url {
+            setting: "HTTP_TIMEOUT_SECS",
+            value: settings.http_timeout_secs.to_string(),
+            detail: e.to_string(),
+        })?;
         let backoff = Duration::from_millis(u64::from(settings.sync.retry_base_ms));
         let token_settings = TokenSettings {
             client_id: zoho.client_id.clone().unwrap_or_default(),

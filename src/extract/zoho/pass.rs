@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Deserialize;
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use tracing::{debug, info};
 
 use super::api::{Api, Reply, zoho_time};
@@ -60,7 +62,9 @@ enum Stage {
 /// The state of a pass over Zoho.
 pub struct ZohoPass {
     api: Arc<Api>,
-    calls: AtomicU64,
+    calls: Arc<AtomicU64>,
+    /// The next page, requested before this one was parsed and stored.
+    prefetch: Option<JoinHandle<Result<Reply, ZohoError>>>,
     per_page: u32,
     from: SyncFrom,
     stage: Stage,
@@ -82,7 +86,8 @@ impl ZohoPass {
     pub fn new(api: Arc<Api>, per_page: u32, from: SyncFrom) -> Self {
         Self {
             api,
-            calls: AtomicU64::new(0),
+            calls: Arc::new(AtomicU64::new(0)),
+            prefetch: None,
             per_page,
             chain_since: from.modified_since,
             from,
@@ -109,7 +114,11 @@ impl ZohoPass {
                 .api
                 .get(&self.calls, DELETED, &query, self.from.deleted_since)
                 .await?;
-            let Reply::Json(body) = reply else { break };
+            let Reply::Json(bytes) = reply else { break };
+            let body: Value = serde_json::from_slice(&bytes).map_err(|e| ZohoError::Paging {
+                endpoint: format!("GET {DELETED}"),
+                detail: format!("the answer is not a deleted-records page: {e}"),
+            })?;
             let items = body.get("data").and_then(Value::as_array);
             for item in items.into_iter().flatten() {
                 let id = item.get("id").and_then(|v| match v {
@@ -183,15 +192,33 @@ impl ZohoPass {
         Ok(())
     }
 
+    /// Requests the current chain's next page in the background.
+    fn request_next(&mut self) {
+        let api = Arc::clone(&self.api);
+        let calls = Arc::clone(&self.calls);
+        let query = self.query();
+        let since = self.chain_since;
+        self.prefetch = Some(tokio::spawn(async move {
+            api.get(&calls, RECORDS, &query, since).await
+        }));
+    }
+
     async fn records(&mut self) -> Result<Option<ChangeBatch>, ZohoError> {
         loop {
-            let query = self.query();
-            let reply = self
-                .api
-                .get(&self.calls, RECORDS, &query, self.chain_since)
-                .await;
-            let body = match reply {
-                Ok(Reply::Json(body)) => body,
+            let reply = match self.prefetch.take() {
+                Some(next) => next.await.map_err(|e| ZohoError::Paging {
+                    endpoint: format!("GET {RECORDS}"),
+                    detail: format!("the request for the next page was lost: {e}"),
+                })?,
+                None => {
+                    let query = self.query();
+                    self.api
+                        .get(&self.calls, RECORDS, &query, self.chain_since)
+                        .await
+                }
+            };
+            let bytes = match reply {
+                Ok(Reply::Json(bytes)) => bytes,
                 Ok(Reply::NotModified | Reply::NoContent) => return Ok(None),
                 Err(ZohoError::Api { code, .. })
                     if matches!(
@@ -204,18 +231,25 @@ impl ZohoPass {
                 }
                 Err(e) => return Err(e),
             };
-            let data = match body.get("data") {
-                Some(Value::Array(data)) => data.clone(),
-                _ => {
-                    return Err(ZohoError::Paging {
-                        endpoint: format!("GET {RECORDS}"),
-                        detail: "the answer has no `data` array; check ZOHO_API_DOMAIN".to_owned(),
-                    });
-                }
+            let unreadable = |e: serde_json::Error| ZohoError::Paging {
+                endpoint: format!("GET {RECORDS}"),
+                detail: format!("the answer is not a records page ({e}); check ZOHO_API_DOMAIN"),
             };
-            self.chain_records += data.len() as u64;
-            let mut records = Vec::with_capacity(data.len());
-            for record in data {
+            // `info` first, so the next page is on its way while this one
+            // is parsed and stored: the API's latency is the only wait.
+            let info = serde_json::from_slice::<PageInfo>(&bytes)
+                .map_err(unreadable)?
+                .info;
+            let end_of_chain = self.chain_records + info.count.unwrap_or(0) >= TOKEN_CHAIN_LIMIT;
+            let chained = info.more_records && !end_of_chain && info.next_page_token.is_some();
+            if chained {
+                self.next_page_token = info.next_page_token.clone();
+                self.request_next();
+            }
+            let page: Page = serde_json::from_slice(&bytes).map_err(unreadable)?;
+            self.chain_records += page.data.len() as u64;
+            let mut records = Vec::with_capacity(page.data.len());
+            for record in page.data {
                 let Some(id) = record_id(&record) else {
                     self.without_id += 1;
                     continue;
@@ -233,22 +267,19 @@ impl ZohoPass {
                 }
                 records.push(record);
             }
-            let more = more_records(&body);
-            let token = body
-                .pointer("/info/next_page_token")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            debug!(records = records.len(), more, "Read a page of deals.");
-            if !more {
+            debug!(
+                records = records.len(),
+                more = info.more_records,
+                "Read a page of deals."
+            );
+            if !info.more_records {
                 self.stage = Stage::Done;
-            } else if self.chain_records >= TOKEN_CHAIN_LIMIT || token.is_none() {
-                self.restart_chain(if token.is_none() {
+            } else if !chained {
+                self.restart_chain(if info.next_page_token.is_none() {
                     "the answer has more records but no next_page_token"
                 } else {
                     "the page-token chain reached Zoho's 100,000-record limit"
                 })?;
-            } else {
-                self.next_page_token = token;
             }
             return Ok(Some(ChangeBatch {
                 records,
@@ -259,6 +290,35 @@ impl ZohoPass {
     }
 }
 
+impl Drop for ZohoPass {
+    fn drop(&mut self) {
+        if let Some(next) = self.prefetch.take() {
+            next.abort();
+        }
+    }
+}
+
+/// The paging fields of a records page.
+#[derive(Deserialize)]
+struct PageInfo {
+    info: Info,
+}
+
+#[derive(Deserialize)]
+struct Info {
+    #[serde(default)]
+    more_records: bool,
+    next_page_token: Option<String>,
+    count: Option<u64>,
+}
+
+/// The records of a page.
+#[derive(Deserialize)]
+struct Page {
+    data: Vec<Value>,
+}
+
+/// `info.more_records` of a deleted-records page.
 fn more_records(body: &Value) -> bool {
     body.pointer("/info/more_records")
         .and_then(Value::as_bool)
