@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::config::{ReportDefinition, StageClass};
 use crate::extract::Deal;
 use crate::fx::money::round;
-use crate::fx::{CurrencyCode, RateSet, convert};
+use crate::fx::{CurrencyCode, RateMode, RateSet, convert};
 use crate::quality::{Problem, ProblemKind};
 
 /// One row of `deals.csv`: everything the sections aggregate.
@@ -61,12 +61,14 @@ pub struct Preparation<'a> {
     pub home: CurrencyCode,
     /// Timezone in which timestamps become dates.
     pub timezone: Tz,
+    /// Which rate converts a deal.
+    pub rate_mode: RateMode,
 }
 
 impl Preparation<'_> {
     /// Converts, classifies and weights one deal, collecting its problems.
     pub fn prepare(&self, deal: Deal) -> ReportDeal {
-        let conversion = convert(&deal, self.rates, self.base, self.home);
+        let conversion = convert(&deal, self.rates, self.base, self.home, self.rate_mode);
         let mut problems = deal.problems;
         problems.extend(conversion.problems);
         let stage = deal.stage.unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Aggregate: the pipeline report, computed with polars from the prepared
 //! deals. One file per section.
 
+mod by_currency;
 mod by_stage;
 mod deals;
 mod frame;
@@ -10,6 +11,7 @@ pub mod period;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+pub use by_currency::CurrencyRow;
 pub use by_stage::StageRow;
 pub use deals::{Preparation, ReportDeal};
 pub use kpis::Kpis;
@@ -86,6 +88,8 @@ pub struct PipelineReport {
     pub kpis: Kpis,
     /// Open pipeline by stage.
     pub by_stage: Vec<StageRow>,
+    /// Every deal by original currency.
+    pub by_currency: Vec<CurrencyRow>,
     /// Every problem of every deal.
     pub quality: Vec<QualityRow>,
 }
@@ -119,6 +123,7 @@ pub fn build_report(
     .map_err(polars("KPI"))?;
     let by_stage =
         by_stage::by_stage(&frame, definition, context.as_of, minor).map_err(polars("by stage"))?;
+    let by_currency = by_currency::by_currency(&deals);
     let quality = deals
         .iter()
         .flat_map(|deal| {
@@ -135,6 +140,7 @@ pub fn build_report(
         deals,
         kpis,
         by_stage,
+        by_currency,
         quality,
     })
 }

@@ -39,6 +39,15 @@ pub struct SyncOptions {
     pub mode: SyncMode,
 }
 
+/// The `[convert]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConvertOptions {
+    /// `provider` (default): the rate source's set; `zoho`: each deal's
+    /// own `Exchange_Rate`.
+    #[serde(default)]
+    pub rates: crate::fx::RateMode,
+}
+
 /// `[publish.object_store]`: upload the outputs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ObjectStoreTarget {
@@ -115,6 +124,8 @@ struct RawJob {
     #[serde(default)]
     sync: SyncOptions,
     #[serde(default)]
+    convert: ConvertOptions,
+    #[serde(default)]
     publish: RawPublish,
 }
 
@@ -137,6 +148,8 @@ pub struct JobDefinition {
     pub report: Option<String>,
     /// Extraction options.
     pub sync: SyncOptions,
+    /// Conversion options.
+    pub convert: ConvertOptions,
     /// Publication targets of the report.
     pub publish: PublishTargets,
     /// The file it came from.
@@ -237,6 +250,7 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
         steps: raw.steps,
         report: raw.report,
         sync: raw.sync,
+        convert: raw.convert,
         publish: PublishTargets {
             object_store: raw.publish.object_store,
             email,

@@ -25,6 +25,8 @@ pub enum DealSourceKind {
 pub enum RateSourceKind {
     /// The CurrencyFreaks snapshot bundled with the binary.
     Bundled,
+    /// The CurrencyFreaks API, with `CURRENCY_API_KEY`.
+    CurrencyFreaks,
 }
 
 /// Where published files go.
@@ -304,8 +306,18 @@ impl Settings {
                 dir: v.get("SAMPLE_DATA_DIR").map(PathBuf::from),
             },
         };
-        v.choice("RATE_SOURCE", &["bundled"]);
-        let rate_source = RateSourceKind::Bundled;
+        let rate_source = match v.choice("RATE_SOURCE", &["bundled", "currencyfreaks"]) {
+            "currencyfreaks" => {
+                if v.get("CURRENCY_API_KEY").is_none() {
+                    v.errors.push(
+                        "CURRENCY_API_KEY",
+                        "is required when RATE_SOURCE=currencyfreaks (the key of the CurrencyFreaks dashboard)",
+                    );
+                }
+                RateSourceKind::CurrencyFreaks
+            }
+            _ => RateSourceKind::Bundled,
+        };
         v.choice("OBJECT_STORE", &["local"]);
         let object_store = ObjectStoreKind::LocalDir {
             root: v.path("LOCAL_STORE_DIR", "out/bucket"),
@@ -343,7 +355,7 @@ impl Settings {
         let currency = CurrencySettings {
             api_key: v.secret("CURRENCY_API_KEY"),
             api_url: v
-                .get("CURRENCY_API_URL")
+                .url("CURRENCY_API_URL")
                 .unwrap_or_else(|| "https://api.currencyfreaks.com/v2.0".to_owned()),
             cache_days: v.number("CURRENCY_CACHE_DAYS", 1, 0..=365),
         };

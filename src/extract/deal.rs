@@ -32,6 +32,9 @@ pub struct Deal {
     pub amount: Amount,
     /// `Currency` (ISO code), `None` for the org's home currency.
     pub currency: Option<String>,
+    /// Zoho's `Exchange_Rate`: units of `currency` per unit of the home
+    /// currency.
+    pub exchange_rate: Option<Decimal>,
     /// `Stage`.
     pub stage: Option<String>,
     /// `Probability` (0–100) as the owner set it.
@@ -137,6 +140,11 @@ impl Deal {
         let created_time = timestamp("Created_Time");
         let modified_time = timestamp("Modified_Time");
         let currency = text(record, "Currency").map(|c| c.trim().to_ascii_uppercase());
+        let exchange_rate = match record.get("Exchange_Rate") {
+            Some(Value::Number(n)) => parse_decimal(&n.to_string()),
+            Some(Value::String(s)) => parse_decimal(s),
+            _ => None,
+        };
 
         Some(Deal {
             id,
@@ -144,6 +152,7 @@ impl Deal {
             owner,
             amount,
             currency,
+            exchange_rate,
             stage: text(record, "Stage"),
             probability,
             closing_date,

@@ -23,14 +23,41 @@ pub struct Conversion {
     pub problems: Vec<Problem>,
 }
 
+/// Which rate converts a deal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RateMode {
+    /// The rate provider's set: `USD→base ÷ USD→currency`.
+    #[default]
+    Provider,
+    /// The deal's own Zoho `Exchange_Rate`, read as Zoho defines it: units
+    /// of the deal's currency per one unit of the org's home currency. So
+    /// `currency→base = (home→base) ÷ Exchange_Rate`, with `home→base` from
+    /// the provider's set (exactly 1 when the base is the home currency).
+    Zoho,
+}
+
 /// Converts once, rounding once. A deal without a usable amount or rate
 /// has no base amount and says why; it is never converted at 1:1.
-pub fn convert(deal: &Deal, rates: &RateSet, base: CurrencyCode, home: CurrencyCode) -> Conversion {
+pub fn convert(
+    deal: &Deal,
+    rates: &RateSet,
+    base: CurrencyCode,
+    home: CurrencyCode,
+    mode: RateMode,
+) -> Conversion {
     let currency = deal
         .currency
         .clone()
         .unwrap_or_else(|| home.code().to_owned());
-    let rate = rates.cross_rate(&currency, base.code());
+    let rate = match mode {
+        RateMode::Provider => rates.cross_rate(&currency, base.code()),
+        RateMode::Zoho => deal
+            .exchange_rate
+            .filter(|x| *x > Decimal::ZERO)
+            .zip(rates.cross_rate(home.code(), base.code()))
+            .and_then(|(exchange_rate, home_to_base)| home_to_base.checked_div(exchange_rate)),
+    };
     let mut problems = Vec::new();
     let amount = match &deal.amount {
         Amount::Value(value) => Some(*value),
@@ -50,12 +77,18 @@ pub fn convert(deal: &Deal, rates: &RateSet, base: CurrencyCode, home: CurrencyC
         }
     };
     if rate.is_none() {
-        problems.push(Problem {
-            kind: ProblemKind::MissingRate,
-            detail: format!(
+        let detail = match mode {
+            RateMode::Provider => format!(
                 "no {currency}→{base} rate in the {} set of {}; excluded from {base} totals",
                 rates.source, rates.date
             ),
+            RateMode::Zoho => format!(
+                "no usable Zoho Exchange_Rate (or no {home}→{base} rate); excluded from {base} totals"
+            ),
+        };
+        problems.push(Problem {
+            kind: ProblemKind::MissingRate,
+            detail,
         });
     }
     let amount_base = match (amount, rate) {
@@ -74,5 +107,112 @@ pub fn convert(deal: &Deal, rates: &RateSet, base: CurrencyCode, home: CurrencyC
         rate,
         amount_base,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().expect("decimal literal")
+    }
+
+    fn deal(currency: &str, amount: &str, exchange_rate: Option<&str>) -> Deal {
+        let mut record = serde_json::json!({
+            "id": "1", "Deal_Name": "Acme", "Currency": currency,
+            "Amount": amount.parse::<serde_json::Number>().expect("number"),
+        });
+        if let Some(rate) = exchange_rate {
+            record["Exchange_Rate"] = serde_json::Value::Number(rate.parse().expect("number"));
+        }
+        Deal::from_record(&record).expect("a deal")
+    }
+
+    fn rates() -> RateSet {
+        RateSet::from_currencyfreaks(
+            r#"{"date":"2026-11-23 00:00:00+00","base":"USD","rates":{"SGD":"1.3384","EUR":"0.9340084415835656","JPY":"154.2365","KWD":"0.30745"}}"#,
+            "test",
+        )
+        .expect("rates")
+    }
+
+    fn code(text: &str) -> CurrencyCode {
+        CurrencyCode::parse(text).expect("currency")
+    }
+
+    #[test]
+    fn rounds_once_to_the_base_currency_minor_units() {
+        let sgd = convert(
+            &deal("EUR", "12500", None),
+            &rates(),
+            code("SGD"),
+            code("SGD"),
+            RateMode::Provider,
+        );
+        // 12500 × 1.3384 ÷ 0.9340084415835656 = 17912.04367…
+        assert_eq!(sgd.amount_base, Some(d("17912.04")));
+        let jpy = convert(
+            &deal("SGD", "1000", None),
+            &rates(),
+            code("JPY"),
+            code("SGD"),
+            RateMode::Provider,
+        );
+        // 1000 × 154.2365 ÷ 1.3384 = 115239.4650…: no minor units.
+        assert_eq!(jpy.amount_base, Some(d("115239")));
+        let kwd = convert(
+            &deal("SGD", "1000", None),
+            &rates(),
+            code("KWD"),
+            code("SGD"),
+            RateMode::Provider,
+        );
+        // 1000 × 0.30745 ÷ 1.3384 = 229.71458…: three places.
+        assert_eq!(kwd.amount_base, Some(d("229.715")));
+        let tie = convert(
+            &deal("SGD", "0.125", None),
+            &rates(),
+            code("SGD"),
+            code("SGD"),
+            RateMode::Provider,
+        );
+        assert_eq!(
+            tie.amount_base,
+            Some(d("0.12")),
+            "a tie goes to the even cent"
+        );
+    }
+
+    #[test]
+    fn zoho_exchange_rates_are_units_of_the_deal_currency_per_home_unit() {
+        // Home SGD, base SGD: 12500 EUR at 0.92 EUR per SGD = 13586.9565… SGD.
+        let same = convert(
+            &deal("EUR", "12500", Some("0.92")),
+            &rates(),
+            code("SGD"),
+            code("SGD"),
+            RateMode::Zoho,
+        );
+        assert_eq!(same.amount_base, Some(d("13586.96")));
+        // Home USD, base SGD: through the provider's USD→SGD.
+        let cross = convert(
+            &deal("EUR", "12500", Some("0.92")),
+            &rates(),
+            code("SGD"),
+            code("USD"),
+            RateMode::Zoho,
+        );
+        // 12500 ÷ 0.92 × 1.3384 = 18184.78260…
+        assert_eq!(cross.amount_base, Some(d("18184.78")));
+        let missing = convert(
+            &deal("EUR", "12500", None),
+            &rates(),
+            code("SGD"),
+            code("SGD"),
+            RateMode::Zoho,
+        );
+        assert_eq!(missing.amount_base, None);
+        assert_eq!(missing.problems[0].kind, ProblemKind::MissingRate);
     }
 }

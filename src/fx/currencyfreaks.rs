@@ -62,13 +62,22 @@ impl CurrencyFreaks {
                     let status = response.status().as_u16();
                     let wait = retry_after(response.headers());
                     match response.bytes().await {
-                        Err(e) => (format!("HTTP {status}, body cut off: {}", transport_error(&e)), wait),
+                        Err(e) => (
+                            format!("HTTP {status}, body cut off: {}", transport_error(&e)),
+                            wait,
+                        ),
                         Ok(body) if (200..300).contains(&status) => {
-                            match RateSet::from_currencyfreaks(&String::from_utf8_lossy(&body), SOURCE) {
+                            match RateSet::from_currencyfreaks(
+                                &String::from_utf8_lossy(&body),
+                                SOURCE,
+                            ) {
                                 Ok(set) => return Ok(set),
                                 // A proxy's page or a cut-off body: retry.
                                 Err(_) => (
-                                    format!("HTTP {status} with a body that is not a rates response ({})", snippet(&body)),
+                                    format!(
+                                        "HTTP {status} with a body that is not a rates response ({})",
+                                        snippet(&body)
+                                    ),
                                     wait,
                                 ),
                             }

@@ -4,6 +4,7 @@
 mod bundled;
 mod convert;
 mod currency;
+mod currencyfreaks;
 pub mod money;
 mod rates;
 
@@ -11,8 +12,9 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 pub use bundled::BundledRates;
-pub use convert::{Conversion, convert};
+pub use convert::{Conversion, RateMode, convert};
 pub use currency::CurrencyCode;
+pub use currencyfreaks::CurrencyFreaks;
 pub use rates::RateSet;
 
 /// Why rates could not be had.
@@ -25,6 +27,37 @@ pub enum FxError {
         provider: String,
         /// What is wrong.
         detail: String,
+    },
+    /// The provider refused the request; retrying will not help.
+    #[error("{provider} {endpoint} answered HTTP {status}: {message}; {hint}")]
+    Refused {
+        /// The provider.
+        provider: String,
+        /// Method and path.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// The provider's message.
+        message: String,
+        /// What to do.
+        hint: &'static str,
+        /// A historical set refused by the plan: an earlier stored set may
+        /// stand in.
+        historical: bool,
+    },
+    /// Transient failures outlasted every retry.
+    #[error(
+        "{provider} {endpoint} still failing after {attempts} attempts ({last}); try again later, or raise SYNC_MAX_RETRIES"
+    )]
+    GaveUp {
+        /// The provider.
+        provider: String,
+        /// Method and path.
+        endpoint: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
     },
 }
 

@@ -1,10 +1,11 @@
 //! The adapters a job runs with, chosen once from configuration.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::{Config, DealSourceKind, MailerKind, ObjectStoreKind, RateSourceKind};
 use crate::extract::{DealSource, FileDealSource, ZohoError, ZohoSource};
-use crate::fx::{BundledRates, RateProvider};
+use crate::fx::{BundledRates, CurrencyFreaks, RateProvider};
 use crate::publish::{FileOutbox, LocalDirStore, Mailer, ObjectStore};
 use crate::store::{Store, StoreError};
 
@@ -35,6 +36,9 @@ pub enum EnvironmentError {
     /// The Zoho client could not be built.
     #[error(transparent)]
     Zoho(#[from] ZohoError),
+    /// No HTTP client could be built (the TLS set-up failed).
+    #[error("setting up HTTPS: {0}")]
+    Http(reqwest::Error),
 }
 
 impl Environment {
@@ -58,6 +62,18 @@ impl Environment {
         };
         let rates: Arc<dyn RateProvider> = match settings.rate_source {
             RateSourceKind::Bundled => Arc::new(BundledRates),
+            RateSourceKind::CurrencyFreaks => Arc::new(CurrencyFreaks::new(
+                crate::http::client(Duration::from_secs(u64::from(settings.http_timeout_secs)))
+                    .map_err(EnvironmentError::Http)?,
+                &settings.currency.api_url,
+                settings
+                    .currency
+                    .api_key
+                    .clone()
+                    .unwrap_or_else(|| crate::config::Secret::new("")),
+                settings.sync.max_retries,
+                Duration::from_millis(u64::from(settings.sync.retry_base_ms)),
+            )),
         };
         let objects: Arc<dyn ObjectStore> = match &settings.object_store {
             ObjectStoreKind::LocalDir { root } => Arc::new(LocalDirStore::new(root)),

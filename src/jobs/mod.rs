@@ -194,14 +194,15 @@ async fn run_steps(
             Step::Rates => refresh_rates::ensure_rates(env, request.as_of)
                 .instrument(info_span!("rates"))
                 .await
-                .map(|(set, fetched)| StepReport {
+                .map(|rates| StepReport {
                     lines: vec![format!(
                         "rates: {} currencies of {} from {}{}",
-                        set.rates.len(),
-                        set.date,
-                        set.source,
-                        if fetched { "" } else { " (stored)" }
+                        rates.set.rates.len(),
+                        rates.set.date,
+                        rates.set.source,
+                        if rates.fetched { "" } else { " (stored)" }
                     )],
+                    warnings: rates.substitute.into_iter().collect(),
                     ..StepReport::default()
                 }),
             Step::Report => {

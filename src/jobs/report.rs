@@ -10,7 +10,7 @@ use crate::aggregate::period::end_of_day;
 use crate::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
 use crate::config::{JobDefinition, ReportDefinition};
 use crate::extract::Deal;
-use crate::fx::RateSet;
+use crate::fx::{RateMode, RateSet};
 use crate::publish::{
     self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key,
 };
@@ -31,8 +31,10 @@ pub async fn report(
         .with_context(|| format!("job {} names no known report definition", job.name))?
         .clone();
     let as_of = request.as_of;
-    let (rates, _) = ensure_rates(env, as_of).await?;
+    let rates = ensure_rates(env, as_of).await?;
     let mut step = StepReport::default();
+    step.warnings.extend(rates.substitute);
+    let rates = rates.set;
     if rates.date > as_of {
         step.warnings.push(format!(
             "the only exchange rates available are of {}, later than the as-of date {as_of}",
@@ -54,15 +56,22 @@ pub async fn report(
         period: Period::ending_by(definition.period, as_of),
         base: env.config.settings.base_currency,
         rates_date: rates.date,
-        rates_source: rates.source.clone(),
+        rates_source: match job.convert.rates {
+            RateMode::Provider => rates.source.clone(),
+            RateMode::Zoho => format!(
+                "each deal's Zoho Exchange_Rate; {}→{} from {}",
+                env.config.settings.home_currency, env.config.settings.base_currency, rates.source
+            ),
+        },
         deal_source: env.deals.describe(),
         sample: env.deals.is_sample(),
         last_sync: sync.last_success_at,
     };
     let home = env.config.settings.home_currency;
+    let rate_mode = job.convert.rates;
     let span = Span::current();
     let (report, files, manifest) = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| compute(context, &definition, &rates, home, records))
+        span.in_scope(|| compute(context, &definition, &rates, home, rate_mode, records))
     })
     .await
     .context("the report computation stopped unexpectedly")??;
@@ -107,6 +116,7 @@ fn compute(
     definition: &ReportDefinition,
     rates: &RateSet,
     home: crate::fx::CurrencyCode,
+    rate_mode: RateMode,
     records: Vec<serde_json::Value>,
 ) -> anyhow::Result<(PipelineReport, Vec<OutputFile>, OutputFile)> {
     let preparation = Preparation {
@@ -115,6 +125,7 @@ fn compute(
         base: context.base,
         home,
         timezone: context.timezone,
+        rate_mode,
     };
     let deals = records
         .iter()

@@ -212,6 +212,34 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
     )
 }
 
+/// `by_currency.csv`: every deal by original currency, with the rate used.
+pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let dp = report.context.base.minor_units();
+    write(
+        "by_currency.csv",
+        &[
+            "currency",
+            "deals",
+            "deals_with_amount",
+            "amount",
+            "rate",
+            "amount_base",
+            "deals_without_base_amount",
+        ],
+        report.by_currency.iter().map(|c| {
+            vec![
+                c.currency.clone(),
+                c.deals.to_string(),
+                c.with_amount.to_string(),
+                c.amount.normalize().to_string(),
+                c.rate.map(|r| r.to_string()).unwrap_or_default(),
+                amount(c.amount_base, dp),
+                c.without_base.to_string(),
+            ]
+        }),
+    )
+}
+
 /// `data_quality.csv`: every problem of every deal.
 pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     write(
