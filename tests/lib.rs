@@ -3,6 +3,7 @@
 
 mod cli;
 mod pipeline;
+mod rates;
 mod serve;
 mod storage;
 mod support;

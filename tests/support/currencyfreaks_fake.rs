@@ -106,7 +106,8 @@ impl CurrencyFreaksFake {
                 .iter()
                 .map(|(code, rate)| ((*code).to_owned(), (*rate).to_owned()))
                 .collect();
-            set.entry("USD".to_owned()).or_insert_with(|| "1.0".to_owned());
+            set.entry("USD".to_owned())
+                .or_insert_with(|| "1.0".to_owned());
             s.sets.insert(date, set);
         });
     }
@@ -130,7 +131,9 @@ impl CurrencyFreaksFake {
 fn error(status: StatusCode, message: &str) -> Response {
     (
         status,
-        axum::Json(json!({"success": false, "error": {"status": status.as_u16(), "message": message}})),
+        axum::Json(
+            json!({"success": false, "error": {"status": status.as_u16(), "message": message}}),
+        ),
     )
         .into_response()
 }

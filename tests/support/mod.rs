@@ -1,6 +1,7 @@
 //! Shared test helpers: a workspace with the shipped configuration, the
 //! binary, and fresh databases.
 
+pub mod currencyfreaks_fake;
 pub mod zoho_fake;
 
 use std::path::{Path, PathBuf};
