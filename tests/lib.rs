@@ -3,6 +3,7 @@
 
 mod cli;
 mod pipeline;
+mod properties;
 mod rates;
 mod serve;
 mod storage;

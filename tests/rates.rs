@@ -144,6 +144,23 @@ fn a_past_as_of_uses_that_dates_rates_and_reruns_identically() {
         String::from_utf8_lossy(&by_currency)
     );
 
+    // A deal with no rate is kept, flagged and left out of every total,
+    // and the summary says how many are.
+    let mut reader = csv::Reader::from_reader(&deals[..]);
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let (base, problems) = (column("amount_base"), column("problems"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let excluded = rows.iter().filter(|r| r[base].is_empty()).count();
+    assert!(
+        rows.iter()
+            .any(|r| r[base].is_empty() && r[problems].contains("missing_rate"))
+    );
+    assert_eq!(
+        summary_value(&workspace, "deals_excluded_from_totals"),
+        format!("{excluded},count")
+    );
+
     // The 16th in between, then the 23rd again: its stored set, no call.
     let between = weekly(&workspace, &fake, "2026-11-16", &[]);
     assert_eq!(between.status.code(), Some(3), "{}", describe(&between));

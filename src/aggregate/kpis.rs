@@ -20,6 +20,8 @@ pub struct Kpis {
     pub weighted_amount: Decimal,
     /// Open deals with no base amount (not in `open_amount`).
     pub open_without_amount: i64,
+    /// Deals of any class with no base amount: in no total.
+    pub without_amount: i64,
     /// Deals won in the period.
     pub won_count: i64,
     /// Their amount.
@@ -68,6 +70,7 @@ pub fn kpis(
             sum_where("amount", class("open")).alias("open_amount"),
             sum_where("weighted", class("open")).alias("weighted"),
             count_where(class("open").and(col("amount").is_null())).alias("open_without_amount"),
+            count_where(col("amount").is_null()).alias("without_amount"),
             count_where(class("won").and(in_period.clone())).alias("won_count"),
             sum_where("amount", class("won").and(in_period.clone())).alias("won_amount"),
             count_where(class("lost").and(in_period.clone())).alias("lost_count"),
@@ -119,6 +122,7 @@ pub fn kpis(
         open_amount: money(get("open_amount")?),
         weighted_amount: money(get("weighted")?),
         open_without_amount: get("open_without_amount")?,
+        without_amount: get("without_amount")?,
         won_count: get("won_count")?,
         won_amount: money(get("won_amount")?),
         lost_count: get("lost_count")?,

@@ -133,6 +133,11 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
             k.open_without_amount.to_string(),
             "count".into(),
         ],
+        [
+            "deals_excluded_from_totals".into(),
+            k.without_amount.to_string(),
+            "count".into(),
+        ],
         ["won_count".into(), k.won_count.to_string(), "count".into()],
         ["won_amount".into(), amount(k.won_amount, dp), base.into()],
         [

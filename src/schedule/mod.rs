@@ -102,14 +102,19 @@ pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
         .shutdown()
         .await
         .map_err(scheduler_error("scheduler"))?;
+    // Every lock is taken and kept until the process ends: a run already
+    // going is waited for, and a tick that fires during shutdown finds its
+    // lock held and starts nothing.
+    let mut held = Vec::with_capacity(locks.len());
     for (job, lock) in &locks {
         if lock.try_lock().is_err() {
             info!(job = %job, "Waiting for the run in progress to finish.");
-            let _finished = lock.lock().await;
         }
+        held.push(Arc::clone(lock).lock_owned().await);
     }
     env.store.close().await;
     info!("Stopped.");
+    drop(held);
     Ok(())
 }
 

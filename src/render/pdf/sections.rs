@@ -111,11 +111,11 @@ fn kpis(canvas: &mut Canvas<'_>, report: &PipelineReport) {
         }
         canvas.down(height + 3.0);
     }
-    if k.open_without_amount > 0 {
+    if k.without_amount > 0 {
         canvas.line(
             &format!(
-                "{} open deals have no {base} amount (empty amount or no exchange rate) and are not in the totals; see data_quality.csv.",
-                k.open_without_amount
+                "{} deals ({} of them open) have no {base} amount (empty amount or no exchange rate) and are in no total; see data_quality.csv.",
+                k.without_amount, k.open_without_amount
             ),
             8.0,
             alert(),

@@ -1,0 +1,173 @@
+//! Property: for any deal set, every total is exactly the sum of the
+//! per-deal base amounts `deals.csv` lists.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use pipeline_pulse::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
+use pipeline_pulse::config::{Config, StageClass};
+use pipeline_pulse::extract::Deal;
+use pipeline_pulse::fx::{CurrencyCode, RateMode, RateSet};
+use pipeline_pulse::render::render_files;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+const CURRENCIES: [&str; 7] = ["SGD", "USD", "EUR", "JPY", "KWD", "IDR", "VND"];
+const STAGES: [&str; 6] = [
+    "Qualification",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+    "Verbal Commit",
+    "Proposal/Price Quote",
+];
+
+fn record(
+    index: usize,
+    (amount, currency, stage, probability, closing): (
+        Option<(i64, u32)>,
+        usize,
+        usize,
+        Option<u8>,
+        i64,
+    ),
+) -> Value {
+    let closing =
+        NaiveDate::from_ymd_opt(2026, 11, 23).expect("date") + chrono::Duration::days(closing);
+    json!({
+        "id": format!("{index:06}"),
+        "Deal_Name": format!("Deal {index}"),
+        "Owner": {"name": "Ana Ruiz", "id": "1", "email": "ana@example.com"},
+        "Amount": amount.map(|(mantissa, scale)| Value::String(Decimal::new(mantissa, scale).to_string())),
+        "Currency": CURRENCIES[currency],
+        "Stage": STAGES[stage],
+        "Probability": probability,
+        "Closing_Date": closing.to_string(),
+        "Created_Time": "2026-06-01T09:00:00+08:00",
+        "Modified_Time": "2026-11-01T09:00:00+08:00"
+    })
+}
+
+fn report(records: &[Value]) -> PipelineReport {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let vars = BTreeMap::from([
+        (
+            "JOBS_DIR".to_owned(),
+            root.join("jobs").display().to_string(),
+        ),
+        (
+            "REPORTS_DIR".to_owned(),
+            root.join("reports").display().to_string(),
+        ),
+    ]);
+    let config = Config::load(&vars).expect("the shipped configuration");
+    let definition = &config.reports["pipeline-summary"];
+    let rates = RateSet::from_currencyfreaks(
+        &std::fs::read_to_string(root.join("src/fx/bundled/currencyfreaks-2026-11-23.json"))
+            .expect("bundled rates"),
+        "bundled",
+    )
+    .expect("rates");
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    let timezone = chrono_tz::Asia::Singapore;
+    let base = CurrencyCode::SGD;
+    let preparation = Preparation {
+        definition,
+        rates: &rates,
+        base,
+        home: base,
+        timezone,
+        rate_mode: RateMode::Provider,
+    };
+    let deals = records
+        .iter()
+        .filter_map(Deal::from_record)
+        .map(|deal| preparation.prepare(deal))
+        .collect();
+    let context = ReportContext {
+        run_id: "property".to_owned(),
+        job: "weekly-pipeline".to_owned(),
+        title: definition.title.clone(),
+        as_of,
+        timezone,
+        period: Period::ending_by(definition.period, as_of),
+        base,
+        rates_date: rates.date,
+        rates_source: rates.source.clone(),
+        deal_source: "generated".to_owned(),
+        sample: true,
+        last_sync: None,
+    };
+    build_report(context, definition, deals).expect("a report")
+}
+
+/// (class, amount_base, weighted_base) of every row of `deals.csv`.
+fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal)> {
+    let files = render_files(report).expect("render");
+    let file = files
+        .iter()
+        .find(|f| f.name == "deals.csv")
+        .expect("deals.csv");
+    let mut reader = csv::Reader::from_reader(&file.bytes[..]);
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let (class, base, weighted) = (
+        column("stage_class"),
+        column("amount_base"),
+        column("weighted_base"),
+    );
+    let decimal = |text: &str| {
+        if text.is_empty() {
+            Decimal::ZERO
+        } else {
+            text.parse().expect("decimal")
+        }
+    };
+    reader
+        .records()
+        .map(|row| {
+            let row = row.expect("row");
+            (
+                row[class].to_owned(),
+                decimal(&row[base]),
+                decimal(&row[weighted]),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_total_is_the_sum_of_the_per_deal_base_amounts(
+        deals in prop::collection::vec(
+            (
+                prop::option::weighted(0.9, (0i64..100_000_000_000, 0u32..5)),
+                0..CURRENCIES.len(),
+                0..STAGES.len(),
+                prop::option::of(0u8..=100),
+                -200i64..200,
+            ),
+            0..80,
+        )
+    ) {
+        let records: Vec<Value> = deals.into_iter().enumerate().map(|(i, d)| record(i, d)).collect();
+        let report = report(&records);
+        let rows = deals_csv(&report);
+        prop_assert_eq!(rows.len(), records.len());
+        let open = StageClass::Open.as_str();
+        let all: Decimal = rows.iter().map(|r| r.1).sum();
+        let open_amount: Decimal = rows.iter().filter(|r| r.0 == open).map(|r| r.1).sum();
+        let open_weighted: Decimal = rows.iter().filter(|r| r.0 == open).map(|r| r.2).sum();
+        prop_assert_eq!(report.kpis.open_amount, open_amount);
+        prop_assert_eq!(report.kpis.weighted_amount, open_weighted);
+        prop_assert_eq!(report.by_stage.iter().map(|s| s.amount).sum::<Decimal>(), open_amount);
+        prop_assert_eq!(report.by_stage.iter().map(|s| s.weighted).sum::<Decimal>(), open_weighted);
+        prop_assert_eq!(report.by_currency.iter().map(|c| c.amount_base).sum::<Decimal>(), all);
+        let counted: u64 = report.by_currency.iter().map(|c| c.deals).sum();
+        prop_assert_eq!(counted as usize, rows.len());
+    }
+}
