@@ -6,6 +6,9 @@
 //! `cargo bench --bench zoho_sync`
 
 #[allow(dead_code)]
+#[path = "../tests/support/loopback.rs"]
+mod loopback;
+#[allow(dead_code)]
 #[path = "../tests/support/zoho_fake.rs"]
 mod zoho_fake;
 

@@ -4,7 +4,6 @@
 use std::process::Output;
 
 use chrono::{NaiveDate, Utc};
-use sqlx::Connection;
 
 use crate::support::currencyfreaks_fake::{CurrencyFreaksFake, RatesFault};
 use crate::support::{Workspace, describe};
@@ -67,25 +66,14 @@ fn weekly(
 
 /// Every stored rate, as text.
 fn stored_rates(workspace: &Workspace) -> Vec<(String, String, String, String)> {
-    let url = format!(
-        "sqlite://{}",
-        workspace.join("data/pipeline-pulse.db").display()
-    );
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            let mut db = sqlx::SqliteConnection::connect(&url)
-                .await
-                .expect("open the database");
-            sqlx::query_as(
-                "SELECT rates_date, source, currency, rate FROM exchange_rates ORDER BY 1, 2, 3",
-            )
-            .fetch_all(&mut db)
-            .await
-            .expect("read rates")
-        })
+    workspace.database(async |db| {
+        sqlx::query_as(
+            "SELECT rates_date, source, currency, rate FROM exchange_rates ORDER BY 1, 2, 3",
+        )
+        .fetch_all(db)
+        .await
+        .expect("read rates")
+    })
 }
 
 fn summary_value(workspace: &Workspace, metric: &str) -> String {

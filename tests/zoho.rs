@@ -5,7 +5,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use sqlx::Connection;
 
 use crate::support::zoho_fake::{Fault, GRANT_CODE, REFRESH_TOKEN, Target, ZohoFake};
 use crate::support::{Workspace, describe};
@@ -28,35 +27,24 @@ fn sync(workspace: &Workspace, fake: &ZohoFake, vars: &[(&str, &str)]) -> Output
 type Table = (Vec<(String, String, bool)>, i64);
 
 fn stored(workspace: &Workspace) -> Table {
-    let url = format!(
-        "sqlite://{}",
-        workspace.join("data/pipeline-pulse.db").display()
-    );
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            let mut db = sqlx::SqliteConnection::connect(&url)
+    workspace.database(async |db| {
+        let deals: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, fingerprint, deleted_at FROM deals ORDER BY id")
+                .fetch_all(&mut *db)
                 .await
-                .expect("open the worker's database");
-            let deals: Vec<(String, String, Option<String>)> =
-                sqlx::query_as("SELECT id, fingerprint, deleted_at FROM deals ORDER BY id")
-                    .fetch_all(&mut db)
-                    .await
-                    .expect("read deals");
-            let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deal_versions")
-                .fetch_one(&mut db)
-                .await
-                .expect("count versions");
-            (
-                deals
-                    .into_iter()
-                    .map(|(id, print, deleted)| (id, print, deleted.is_some()))
-                    .collect(),
-                versions,
-            )
-        })
+                .expect("read deals");
+        let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deal_versions")
+            .fetch_one(&mut *db)
+            .await
+            .expect("count versions");
+        (
+            deals
+                .into_iter()
+                .map(|(id, print, deleted)| (id, print, deleted.is_some()))
+                .collect(),
+            versions,
+        )
+    })
 }
 
 fn live_ids(table: &Table) -> Vec<String> {

@@ -3,7 +3,6 @@
 //! checked, historical rates switchable off as on the free plan, and faults.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -13,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde_json::json;
+
+use super::loopback::Loopback;
 
 /// The key the fake accepts.
 pub const API_KEY: &str = "cf-test-key";
@@ -45,22 +46,12 @@ type Shared = Arc<Mutex<FakeState>>;
 /// A running fake; stops when dropped.
 pub struct CurrencyFreaksFake {
     state: Shared,
-    addr: SocketAddr,
-    _runtime: tokio::runtime::Runtime,
+    server: Loopback,
 }
 
 impl CurrencyFreaksFake {
     /// Starts the fake with no rate sets.
     pub fn start() -> CurrencyFreaksFake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("fake runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind the fake");
-        let addr = listener.local_addr().expect("fake address");
         let state = Arc::new(Mutex::new(FakeState {
             sets: BTreeMap::new(),
             historical_allowed: true,
@@ -71,13 +62,9 @@ impl CurrencyFreaksFake {
             .route("/v2.0/rates/latest", get(latest))
             .route("/v2.0/rates/historical", get(historical))
             .with_state(Arc::clone(&state));
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
         CurrencyFreaksFake {
             state,
-            addr,
-            _runtime: runtime,
+            server: Loopback::serve(router),
         }
     }
 
@@ -88,7 +75,7 @@ impl CurrencyFreaksFake {
             ("CURRENCY_API_KEY".to_owned(), API_KEY.to_owned()),
             (
                 "CURRENCY_API_URL".to_owned(),
-                format!("http://{}/v2.0", self.addr),
+                format!("{}/v2.0", self.server.url()),
             ),
             ("SYNC_RETRY_BASE_MS".to_owned(), "10".to_owned()),
             ("HTTP_TIMEOUT_SECS".to_owned(), "2".to_owned()),

@@ -2,6 +2,7 @@
 //! binary, and fresh databases.
 
 pub mod currencyfreaks_fake;
+pub mod loopback;
 pub mod zoho_fake;
 
 use std::path::{Path, PathBuf};
@@ -80,6 +81,21 @@ impl Workspace {
     /// Reads a file of the workspace.
     pub fn read(&self, relative: &str) -> Vec<u8> {
         std::fs::read(self.join(relative)).unwrap_or_else(|e| panic!("reading {relative}: {e}"))
+    }
+
+    /// Runs `query` on the worker's SQLite database in this workspace.
+    pub fn database<T>(&self, query: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> T) -> T {
+        let url = format!("sqlite://{}", self.join("data/pipeline-pulse.db").display());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let mut db = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .expect("open the worker's database");
+                query(&mut db).await
+            })
     }
 
     /// Files directly in a directory of the workspace, sorted.

@@ -5,7 +5,6 @@
 //! (inclusive; 304 and 204), `Deals/deleted`, and switchable faults.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
+
+use super::loopback::Loopback;
 
 /// Client credentials the fake accepts.
 pub const CLIENT_ID: &str = "1000.FAKECLIENT";
@@ -126,8 +127,7 @@ type Shared = Arc<Mutex<FakeState>>;
 /// A running fake; stops when dropped.
 pub struct ZohoFake {
     state: Shared,
-    addr: SocketAddr,
-    _runtime: tokio::runtime::Runtime,
+    server: Loopback,
 }
 
 /// The first deal id: Zoho ids are long numeric strings.
@@ -146,15 +146,6 @@ fn deal_time(index: u64) -> DateTime<Utc> {
 impl ZohoFake {
     /// Starts the fake on a free loopback port, on its own runtime.
     pub fn start() -> ZohoFake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("fake runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind the fake");
-        let addr = listener.local_addr().expect("fake address");
         let state = Arc::new(Mutex::new(FakeState {
             deals: BTreeMap::new(),
             deleted: Vec::new(),
@@ -166,7 +157,7 @@ impl ZohoFake {
             latency: Duration::ZERO,
             stats: Stats::default(),
             serial: 0,
-            url: format!("http://{addr}"),
+            url: String::new(),
         }));
         let router = Router::new()
             .route("/oauth/v2/token", post(token))
@@ -174,19 +165,14 @@ impl ZohoFake {
             .route("/crm/v8/Deals/deleted", get(deleted))
             .route("/crm/v8/{module}", get(unknown_module))
             .with_state(Arc::clone(&state));
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        ZohoFake {
-            state,
-            addr,
-            _runtime: runtime,
-        }
+        let server = Loopback::serve(router);
+        state.lock().expect("fake state").url = server.url();
+        ZohoFake { state, server }
     }
 
     /// `http://127.0.0.1:<port>`: accounts server and API domain alike.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The variables that point the worker at this fake.
@@ -419,6 +405,21 @@ fn authorized(state: &Shared, headers: &HeaderMap) -> Option<Response> {
     })
 }
 
+/// What every data call goes through: latency, a queued fault, the access
+/// token, and `If-Modified-Since`.
+async fn admit_data(
+    state: &Shared,
+    headers: &HeaderMap,
+) -> Result<Option<DateTime<Utc>>, Box<Response>> {
+    if let Some(response) = before(state, Target::Data).await {
+        return Err(Box::new(response));
+    }
+    if let Some(response) = authorized(state, headers) {
+        return Err(Box::new(response));
+    }
+    modified_since(headers).map_err(|()| Box::new(bad_modified_since()))
+}
+
 /// The `If-Modified-Since` instant; `Err` when the header is not one.
 fn modified_since(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, ()> {
     match headers.get(header::IF_MODIFIED_SINCE) {
@@ -499,14 +500,9 @@ async fn records(
     headers: HeaderMap,
 ) -> Response {
     state.lock().expect("fake state").stats.record_requests += 1;
-    if let Some(response) = before(&state, Target::Data).await {
-        return response;
-    }
-    if let Some(response) = authorized(&state, &headers) {
-        return response;
-    }
-    let Ok(since) = modified_since(&headers) else {
-        return bad_modified_since();
+    let since = match admit_data(&state, &headers).await {
+        Ok(since) => since,
+        Err(response) => return *response,
     };
     let Some(fields) = query.get("fields") else {
         return zoho_error(
@@ -656,14 +652,9 @@ async fn deleted(
     headers: HeaderMap,
 ) -> Response {
     state.lock().expect("fake state").stats.deleted_requests += 1;
-    if let Some(response) = before(&state, Target::Data).await {
-        return response;
-    }
-    if let Some(response) = authorized(&state, &headers) {
-        return response;
-    }
-    let Ok(since) = modified_since(&headers) else {
-        return bad_modified_since();
+    let since = match admit_data(&state, &headers).await {
+        Ok(since) => since,
+        Err(response) => return *response,
     };
     let page: usize = query
         .get("page")
