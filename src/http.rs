@@ -42,7 +42,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-pub fn transport_error(error: &reqwest::Error) -> String {
+pub fn transport_error(error: reqwest::Error) -> String {
+    // Without the URL: its query string may hold an API key.
+    let error = error.without_url();
     if error.is_timeout() {
         "no answer within HTTP_TIMEOUT_SECS".to_owned()
     } else if error.is_connect() {

@@ -311,6 +311,7 @@ async fn runs_are_recorded_and_listed_newest_first(store: Store) {
             as_of,
             "run-once",
             false,
+            "worker-1",
             at("2026-11-23T00:00:00Z"),
         )
         .await
@@ -322,6 +323,7 @@ async fn runs_are_recorded_and_listed_newest_first(store: Store) {
             as_of,
             "schedule",
             false,
+            "worker-2",
             at("2026-11-23T00:15:00Z"),
         )
         .await
@@ -358,6 +360,40 @@ async fn runs_are_recorded_and_listed_newest_first(store: Store) {
         ("warnings", 460, 2)
     );
     assert_eq!(weekly[0].finished_at, Some(at("2026-11-23T00:00:02Z")));
+
+    // "b" beats at 00:16; a check at 00:17 with a two-minute silence limit
+    // leaves it alone, one at 00:19 closes it.
+    store
+        .heartbeat("b", at("2026-11-23T00:16:00Z"))
+        .await
+        .expect("heartbeat");
+    let closed = store
+        .close_abandoned_runs(at("2026-11-23T00:15:00Z"), at("2026-11-23T00:17:00Z"))
+        .await
+        .expect("close");
+    assert_eq!(closed, 0);
+    let closed = store
+        .close_abandoned_runs(at("2026-11-23T00:17:00Z"), at("2026-11-23T00:19:00Z"))
+        .await
+        .expect("close");
+    assert_eq!(closed, 1);
+    let b = &store.runs(Some("sync-deals"), 1).await.expect("runs")[0];
+    assert_eq!(b.status, "interrupted");
+    assert!(
+        b.error
+            .as_deref()
+            .is_some_and(|e| e.contains("no heartbeat since 2026-11-23T00:16:00")),
+        "{:?}",
+        b.error
+    );
+    assert_eq!(
+        store
+            .interrupt_runs_of("worker-1", "stopped", at("2026-11-23T00:20:00Z"))
+            .await
+            .expect("interrupt"),
+        0,
+        "finished runs are left as they are"
+    );
     assert_eq!(store.runs(None, 1).await.expect("runs").len(), 1);
 }
 

@@ -61,7 +61,13 @@ fn a_full_sync_pages_past_the_2000_and_100000_record_limits() {
     let fake = ZohoFake::start();
     fake.add_deals(250_000);
     let workspace = Workspace::new();
-    let output = sync(&workspace, &fake, &[("API_RATE_LIMIT_PER_HOUR", "100000")]);
+    // A chain start sorts 250,000 deals in the fake: on a loaded machine
+    // that can take longer than the suite's short timeout.
+    let output = sync(
+        &workspace,
+        &fake,
+        &[("API_RATE_LIMIT_PER_HOUR", "100000"), ("HTTP_TIMEOUT_SECS", "60")],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let table = stored(&workspace);
     assert_eq!(table.0.len(), 250_000);

@@ -163,6 +163,9 @@ pub struct Settings {
     pub zoho: ZohoSettings,
     /// `HTTP_TIMEOUT_SECS`: the limit on every HTTP call, token requests included.
     pub http_timeout_secs: u32,
+    /// `SHUTDOWN_GRACE_SECS`: how long `serve` lets a run finish after
+    /// SIGTERM before recording it as interrupted.
+    pub shutdown_grace_secs: u32,
     /// CurrencyFreaks settings.
     pub currency: CurrencySettings,
     /// Extraction limits.
@@ -366,6 +369,7 @@ impl Settings {
             retry_base_ms: v.number("SYNC_RETRY_BASE_MS", 1000, 1..=60_000),
         };
         let http_timeout_secs = v.number("HTTP_TIMEOUT_SECS", 30, 1..=600);
+        let shutdown_grace_secs = v.number("SHUTDOWN_GRACE_SECS", 240, 0..=86_400);
         let log_format = match v.choice("LOG_FORMAT", &["text", "json"]) {
             "json" => LogFormat::Json,
             _ => LogFormat::Text,
@@ -384,6 +388,7 @@ impl Settings {
             mailer,
             zoho,
             http_timeout_secs,
+            shutdown_grace_secs,
             currency,
             sync,
             aws_region: v.get("AWS_REGION"),

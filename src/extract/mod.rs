@@ -70,8 +70,7 @@ pub trait ChangePages: Send {
     async fn next_batch(&mut self) -> Result<Option<ChangeBatch>, ExtractError>;
     /// API calls made so far.
     fn api_calls(&self) -> u64;
-    /// Records and deletions skipped: no id (or no deletion time) to apply
-    /// them by.
+    /// Records and deletions skipped: no id to apply them by.
     fn records_without_id(&self) -> u64;
 }
 

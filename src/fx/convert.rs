@@ -52,6 +52,8 @@ pub fn convert(
         .unwrap_or_else(|| home.code().to_owned());
     let rate = match mode {
         RateMode::Provider => rates.cross_rate(&currency, base.code()),
+        // A deal in the home currency needs no Exchange_Rate of its own.
+        RateMode::Zoho if currency == home.code() => rates.cross_rate(home.code(), base.code()),
         RateMode::Zoho => deal
             .exchange_rate
             .filter(|x| *x > Decimal::ZERO)

@@ -57,13 +57,13 @@ impl CurrencyFreaks {
                 .send()
                 .await
             {
-                Err(e) => (transport_error(&e), None),
+                Err(e) => (transport_error(e), None),
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let wait = retry_after(response.headers());
                     match response.bytes().await {
                         Err(e) => (
-                            format!("HTTP {status}, body cut off: {}", transport_error(&e)),
+                            format!("HTTP {status}, body cut off: {}", transport_error(e)),
                             wait,
                         ),
                         Ok(body) if (200..300).contains(&status) => {
@@ -99,9 +99,15 @@ impl CurrencyFreaks {
                     last: detail,
                 });
             }
-            let wait = wait
-                .unwrap_or_else(|| backoff(self.backoff, attempt))
-                .min(Duration::from_secs(60));
+            let wait = backoff(self.backoff, attempt).max(wait.unwrap_or_default());
+            if wait > Duration::from_secs(300) {
+                return Err(FxError::GaveUp {
+                    provider: SOURCE.to_owned(),
+                    endpoint,
+                    attempts: attempt,
+                    last: format!("{detail}; asked to wait {} s", wait.as_secs()),
+                });
+            }
             warn!(endpoint, attempt, failure = %detail, "CurrencyFreaks call failed; retrying.");
             tokio::time::sleep(wait).await;
         }
@@ -124,7 +130,7 @@ fn refusal(endpoint: &str, status: u16, body: &[u8], date: Option<NaiveDate>) ->
         429 => {
             "the plan's request quota is used up (the free plan allows 1,000 a month): raise CURRENCY_CACHE_DAYS, wait for the quota to renew, or upgrade the plan"
         }
-        403 if date.is_some() => {
+        _ if date.is_some() => {
             "historical rates need a paid plan: store rates for that date by running `refresh-rates` on it, or upgrade the plan"
         }
         _ => "check CURRENCY_API_KEY and the plan's limits",
@@ -135,7 +141,7 @@ fn refusal(endpoint: &str, status: u16, body: &[u8], date: Option<NaiveDate>) ->
         status,
         message,
         hint,
-        historical: date.is_some() && status == 403,
+        historical: date.is_some() && !matches!(status, 401 | 429),
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use tracing::warn;
 
 use super::FxError;
 
@@ -57,12 +58,15 @@ impl RateSet {
                 Ok(rate) if rate > Decimal::ZERO => {
                     rates.insert(code.to_ascii_uppercase(), rate);
                 }
+                // One odd quote among a thousand currencies costs that
+                // currency, not the set: its deals show as missing_rate.
                 _ => {
-                    return Err(bad(format!(
-                        "rate of {code} is `{text}`, not a positive number"
-                    )));
+                    warn!(provider = source, currency = %code, rate = %text, "Ignored a rate that is not a positive number.")
                 }
             }
+        }
+        if rates.is_empty() {
+            return Err(bad("the set holds no usable rate".to_owned()));
         }
         let base = response.base.to_ascii_uppercase();
         rates.entry(base.clone()).or_insert(Decimal::ONE);
@@ -115,6 +119,12 @@ mod tests {
     fn rejects_what_is_not_a_rates_response() {
         assert!(RateSet::from_currencyfreaks("<html>502 Bad Gateway</html>", "test").is_err());
         let negative = BODY.replace("\"1.2934\"", "\"-1\"");
-        assert!(RateSet::from_currencyfreaks(&negative, "test").is_err());
+        let set = RateSet::from_currencyfreaks(&negative, "test").expect("the other rates");
+        assert_eq!(
+            set.cross_rate("EUR", "SGD"),
+            None,
+            "the bad quote is left out"
+        );
+        assert!(set.cross_rate("EUR", "JPY").is_some());
     }
 }

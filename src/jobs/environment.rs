@@ -25,6 +25,8 @@ pub struct Environment {
     pub objects: Arc<dyn ObjectStore>,
     /// How email leaves.
     pub mailer: Arc<dyn Mailer>,
+    /// This process, in the runs it records.
+    pub worker_id: String,
 }
 
 /// Why the adapters could not be set up.
@@ -88,6 +90,7 @@ impl Environment {
             rates,
             objects,
             mailer,
+            worker_id: uuid::Uuid::new_v4().to_string(),
         })
     }
 }

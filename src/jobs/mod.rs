@@ -7,7 +7,7 @@ mod report;
 mod sync_deals;
 
 use chrono::{NaiveDate, Utc};
-use tracing::{Instrument, error, info, info_span};
+use tracing::{Instrument, error, info, info_span, warn};
 
 pub use environment::{Environment, EnvironmentError};
 pub use report::today;
@@ -128,6 +128,7 @@ pub async fn run_job(env: &Environment, request: RunRequest) -> Result<RunOutcom
                 request.as_of,
                 request.trigger.as_str(),
                 request.dry_run,
+                &env.worker_id,
                 Utc::now(),
             )
             .await
@@ -138,7 +139,7 @@ pub async fn run_job(env: &Environment, request: RunRequest) -> Result<RunOutcom
             "Run started."
         );
 
-        let result = run_steps(env, &job, &request, &run_id).await;
+        let result = with_heartbeat(env, &run_id, run_steps(env, &job, &request, &run_id)).await;
         let (status, report, error) = match result {
             Ok(report) if report.warnings.is_empty() => (RunStatus::Succeeded, report, None),
             Ok(report) => (RunStatus::Warnings, report, None),
@@ -175,6 +176,27 @@ pub async fn run_job(env: &Environment, request: RunRequest) -> Result<RunOutcom
     }
     .instrument(span)
     .await
+}
+
+/// How often a running job says it is alive.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs `work` while recording a heartbeat for the run every [`HEARTBEAT`],
+/// so that a run whose process died can be told from one still going.
+async fn with_heartbeat<T>(env: &Environment, run_id: &str, work: impl Future<Output = T>) -> T {
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.tick().await;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = beat.tick() => {
+                if let Err(e) = env.store.heartbeat(run_id, Utc::now()).await {
+                    warn!(error = %e, "Could not record the run's heartbeat.");
+                }
+            }
+        }
+    }
 }
 
 async fn run_steps(

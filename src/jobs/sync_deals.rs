@@ -44,11 +44,15 @@ pub async fn sync(env: &Environment, job: &JobDefinition) -> anyhow::Result<Step
         // The next page is fetched while this one is written: the API's
         // latency hides the database's. Writes stay in order, one
         // transaction each, so the cursor only ever moves forward.
-        let (stored, fetched) = tokio::join!(
-            env.store.apply_batch(&source, &batch, Utc::now()),
-            pages.next_batch()
-        );
-        let outcome = stored?;
+        let (outcome, fetched) = tokio::try_join!(
+            async {
+                env.store
+                    .apply_batch(&source, &batch, Utc::now())
+                    .await
+                    .map_err(anyhow::Error::from)
+            },
+            async { pages.next_batch().await.with_context(reading) }
+        )?;
         report.deals_extracted += batch.records.len() as u64;
         inserted += outcome.inserted;
         changed += outcome.changed;
@@ -60,13 +64,13 @@ pub async fn sync(env: &Environment, job: &JobDefinition) -> anyhow::Result<Step
             deletions = batch.deletions.len(),
             "Stored a batch of deals."
         );
-        next = fetched.with_context(reading)?;
+        next = fetched;
     }
     report.api_calls = pages.api_calls();
     let without_id = pages.records_without_id();
     if without_id > 0 {
         report.warnings.push(format!(
-            "{without_id} records or deletions without an id (or a deletion time) were skipped: they cannot be applied; fix them in the CRM"
+            "{without_id} records or deletions without an id were skipped: they cannot be applied; fix them in the CRM"
         ));
     }
     env.store.finish_sync(&source, Utc::now()).await?;

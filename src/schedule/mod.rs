@@ -1,28 +1,37 @@
 //! Schedule: every job on its own cron expression in its own timezone.
+//!
+//! Each job has one task that sleeps until its next fire time, computed by
+//! croner in the job's IANA timezone (so 07:00 stays 07:00 local across
+//! daylight-saving changes), runs the job, and computes the next time from
+//! the tick it just ran. One task per job means a job never overlaps
+//! itself; a tick that passes while the previous run is still going is
+//! skipped and logged.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use tokio::sync::Mutex;
-use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::config::JobDefinition;
-use crate::jobs::{Environment, RunRequest, Trigger, run_job, today};
+use crate::jobs::{Environment, RunRequest, Trigger, run_job};
+use crate::store::StoreError;
+
+/// A run whose worker has not written a heartbeat for this long is taken
+/// to be abandoned.
+const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+/// Sleeps are cut into pieces this long, so a changed system clock or a
+/// suspended machine delays a tick by at most this much.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 /// Why the scheduler could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
-    /// The scheduler rejected a job or failed to start.
-    #[error("scheduling {job}: {message}")]
-    Scheduler {
-        /// The job, or `scheduler`.
-        job: String,
-        /// The scheduler's error.
-        message: String,
-    },
+    /// The database failed while starting or stopping.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The next `count` fire times of a job after `after`, in its timezone.
@@ -37,85 +46,101 @@ pub fn next_fire_times(
         .collect()
 }
 
-/// Runs every job on its schedule until SIGINT or SIGTERM, then waits for
-/// the runs in progress to finish.
+/// Runs every job on its schedule until SIGINT or SIGTERM; then starts no
+/// new run, gives the runs in progress `SHUTDOWN_GRACE_SECS` to finish, and
+/// records any still going as `interrupted`.
 pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
-    let scheduler_error = |job: &str| {
-        let job = job.to_owned();
-        move |e: tokio_cron_scheduler::JobSchedulerError| ScheduleError::Scheduler {
-            job,
-            message: e.to_string(),
-        }
-    };
-    let mut scheduler = JobScheduler::new()
-        .await
-        .map_err(scheduler_error("scheduler"))?;
-    // One lock per job: a tick that comes while the previous run of the
-    // same job is still going is skipped, never run alongside it.
-    let locks: HashMap<String, Arc<Mutex<()>>> = env
-        .config
-        .jobs
-        .iter()
-        .map(|job| (job.name.clone(), Arc::new(Mutex::new(()))))
-        .collect();
-    for job in &env.config.jobs {
-        let lock = Arc::clone(&locks[&job.name]);
-        let env = env.clone();
-        let definition = job.clone();
-        let cron_job = Job::new_async_tz(job.cron.as_str(), job.timezone, move |_id, _scheduler| {
-            let env = env.clone();
-            let definition = definition.clone();
-            let lock = Arc::clone(&lock);
-            Box::pin(async move {
-                let Ok(_guard) = lock.try_lock() else {
-                    warn!(job = %definition.name, "Skipped a tick: the previous run is still going.");
-                    return;
-                };
-                let request = RunRequest {
-                    job: definition.name.clone(),
-                    as_of: today(&definition),
-                    dry_run: false,
-                    no_email: false,
-                    force: false,
-                    trigger: Trigger::Schedule,
-                };
-                // The run is recorded and logged either way.
-                let _ = run_job(&env, request).await;
-            })
-        })
-        .map_err(scheduler_error(&job.name))?;
-        scheduler
-            .add(cron_job)
-            .await
-            .map_err(scheduler_error(&job.name))?;
-        let next = next_fire_times(job, Utc::now(), 1);
-        info!(job = %job.name, cron = %job.cron, timezone = %job.timezone, next = ?next.first(), "Scheduled a job.");
+    let closed = env
+        .store
+        .close_abandoned_runs(Utc::now() - ABANDONED_AFTER, Utc::now())
+        .await?;
+    if closed > 0 {
+        warn!(
+            runs = closed,
+            "Closed runs left `running` by a worker that stopped."
+        );
     }
-    scheduler
-        .start()
-        .await
-        .map_err(scheduler_error("scheduler"))?;
-    info!(jobs = env.config.jobs.len(), "Scheduler started.");
+    let (stop, stopped) = watch::channel(false);
+    let mut loops = JoinSet::new();
+    for job in &env.config.jobs {
+        loops.spawn(job_loop(env.clone(), job.clone(), stopped.clone()));
+    }
+    info!(jobs = env.config.jobs.len(), worker = %env.worker_id, "Scheduler started.");
     shutdown_signal().await;
     info!("Shutting down: no new runs will start.");
-    scheduler
-        .shutdown()
-        .await
-        .map_err(scheduler_error("scheduler"))?;
-    // Every lock is taken and kept until the process ends: a run already
-    // going is waited for, and a tick that fires during shutdown finds its
-    // lock held and starts nothing.
-    let mut held = Vec::with_capacity(locks.len());
-    for (job, lock) in &locks {
-        if lock.try_lock().is_err() {
-            info!(job = %job, "Waiting for the run in progress to finish.");
-        }
-        held.push(Arc::clone(lock).lock_owned().await);
+    let _ = stop.send(true);
+    let grace = Duration::from_secs(u64::from(env.config.settings.shutdown_grace_secs));
+    let finished =
+        tokio::time::timeout(grace, async { while loops.join_next().await.is_some() {} }).await;
+    if finished.is_err() {
+        loops.abort_all();
+        let interrupted = env
+            .store
+            .interrupt_runs_of(
+                &env.worker_id,
+                &format!(
+                    "interrupted: the worker was stopped and the run did not finish within SHUTDOWN_GRACE_SECS ({}s)",
+                    grace.as_secs()
+                ),
+                Utc::now(),
+            )
+            .await?;
+        warn!(
+            runs = interrupted,
+            "Recorded the runs still going as interrupted."
+        );
     }
     env.store.close().await;
     info!("Stopped.");
-    drop(held);
     Ok(())
+}
+
+/// Sleeps until each fire time of `job` and runs it, until `stop` is set.
+async fn job_loop(env: Environment, job: JobDefinition, mut stop: watch::Receiver<bool>) {
+    let mut after = Utc::now();
+    loop {
+        let Some(tick) = next_fire_times(&job, after, 1).pop() else {
+            warn!(job = %job.name, cron = %job.cron, "The cron expression has no future fire time.");
+            return;
+        };
+        let tick_utc = tick.with_timezone(&Utc);
+        info!(job = %job.name, next = %tick, "Waiting for the next tick.");
+        loop {
+            let left = (tick_utc - Utc::now()).to_std().unwrap_or_default();
+            if left.is_zero() {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(left.min(MAX_SLEEP)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+        if *stop.borrow() {
+            return;
+        }
+        let request = RunRequest {
+            job: job.name.clone(),
+            // The tick's own date: a run that ends after midnight still
+            // reports on the day it was scheduled for.
+            as_of: tick.date_naive(),
+            dry_run: false,
+            no_email: false,
+            force: false,
+            trigger: Trigger::Schedule,
+        };
+        // The run is recorded and logged either way.
+        let _ = run_job(&env, request).await;
+        let now = Utc::now();
+        let skipped = job
+            .schedule
+            .iter_after(tick)
+            .take_while(|t| t.with_timezone(&Utc) <= now)
+            .count();
+        if skipped > 0 {
+            warn!(job = %job.name, skipped, "Ticks passed while the previous run was going; they are skipped.");
+        }
+        after = tick_utc.max(now);
+    }
 }
 
 async fn shutdown_signal() {
@@ -138,5 +163,98 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_cron;
+
+    fn job(cron: &str, timezone: Tz) -> JobDefinition {
+        JobDefinition {
+            name: "test".to_owned(),
+            description: String::new(),
+            cron: cron.to_owned(),
+            schedule: parse_cron(cron).expect("cron"),
+            timezone,
+            steps: Vec::new(),
+            report: None,
+            sync: Default::default(),
+            convert: Default::default(),
+            publish: Default::default(),
+            file: "jobs/test.toml".into(),
+        }
+    }
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        text.parse().expect("time")
+    }
+
+    fn fire_times_utc(job: &JobDefinition, after: &str, count: usize) -> Vec<String> {
+        next_fire_times(job, utc(after), count)
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {}",
+                    t.format("%a %H:%M %Z"),
+                    t.with_timezone(&Utc).format("%m-%d %H:%MZ")
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_london_monday_job_stays_at_seven_local_across_both_changes() {
+        let monday = job("0 0 7 * * Mon", chrono_tz::Europe::London);
+        // Clocks go forward on Sunday 29 March 2026, back on 25 October.
+        assert_eq!(
+            fire_times_utc(&monday, "2026-03-20T00:00:00Z", 3),
+            [
+                "Mon 07:00 GMT 03-23 07:00Z",
+                "Mon 07:00 BST 03-30 06:00Z",
+                "Mon 07:00 BST 04-06 06:00Z"
+            ]
+        );
+        assert_eq!(
+            fire_times_utc(&monday, "2026-10-17T00:00:00Z", 3),
+            [
+                "Mon 07:00 BST 10-19 06:00Z",
+                "Mon 07:00 GMT 10-26 07:00Z",
+                "Mon 07:00 GMT 11-02 07:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_york_job_in_the_skipped_and_repeated_hours_fires_once() {
+        let daily = job("0 30 2 * * *", chrono_tz::America::New_York);
+        // 8 March 2026: 02:00 EST jumps to 03:00 EDT, so 02:30 does not
+        // exist that day; 1 November: 01:00–02:00 happens twice, 02:30 once.
+        let march = fire_times_utc(&daily, "2026-03-07T12:00:00Z", 3);
+        assert_eq!(
+            march,
+            [
+                "Sun 03:00 EDT 03-08 07:00Z",
+                "Mon 02:30 EDT 03-09 06:30Z",
+                "Tue 02:30 EDT 03-10 06:30Z"
+            ],
+            "in the skipped hour the job runs once, at the jump, as cron does"
+        );
+        let november = fire_times_utc(&daily, "2026-10-31T12:00:00Z", 2);
+        assert_eq!(
+            november,
+            ["Sun 02:30 EST 11-01 07:30Z", "Mon 02:30 EST 11-02 07:30Z"]
+        );
+        let repeated = fire_times_utc(
+            &job("0 30 1 * * *", chrono_tz::America::New_York),
+            "2026-10-31T12:00:00Z",
+            2,
+        );
+        assert_eq!(
+            repeated,
+            ["Sun 01:30 EDT 11-01 05:30Z", "Mon 01:30 EST 11-02 06:30Z"],
+            "01:30 happens twice on 1 November; the job runs at the first only"
+        );
     }
 }

@@ -137,6 +137,16 @@ impl Store {
             .begin()
             .await
             .map_err(query_error("starting a sync transaction"))?;
+        if self.backend == super::Backend::Postgres {
+            // Two syncs of one source at once (a scheduled sync and a
+            // report's, or two replicas) take turns batch by batch instead
+            // of both inserting the same new deal or version.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
+                .bind(format!("pipeline-pulse sync {source}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("waiting for another sync of the same source"))?;
+        }
         let now = db_time(synced_at);
         let ids: Vec<String> = batch.records.iter().filter_map(record_id).collect();
         let mut stored: HashMap<String, Stored> = HashMap::new();
@@ -258,7 +268,9 @@ impl Store {
         insert_new_deals(&mut tx, &new_deals, &now).await?;
         for deletion in &batch.deletions {
             let when = db_time(deletion.deleted_time);
-            let result = sqlx::query("UPDATE deals SET deleted_at = $1, last_synced_at = $2 WHERE id = $3 AND deleted_at IS NULL")
+            // A deal restored (modified) after this deletion stays restored
+            // when an overlapping read sends the deletion again.
+            let result = sqlx::query("UPDATE deals SET deleted_at = $1, last_synced_at = $2 WHERE id = $3 AND deleted_at IS NULL AND (modified_time IS NULL OR modified_time <= $1)")
                 .bind(&when)
                 .bind(&now)
                 .bind(&deletion.id)

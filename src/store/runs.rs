@@ -89,7 +89,8 @@ pub struct RunRecord {
 }
 
 impl Store {
-    /// Records the start of a run.
+    /// Records the start of a run by the process `worker_id`.
+    #[allow(clippy::too_many_arguments, reason = "one column each")]
     pub async fn start_run(
         &self,
         id: &str,
@@ -97,10 +98,12 @@ impl Store {
         as_of: NaiveDate,
         trigger: &str,
         dry_run: bool,
+        worker_id: &str,
         started_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO job_runs (id, job, as_of, trigger_kind, dry_run, started_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO job_runs (id, job, as_of, trigger_kind, dry_run, started_at, status, worker_id, heartbeat_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6)",
         )
         .bind(id)
         .bind(job)
@@ -109,10 +112,66 @@ impl Store {
         .bind(i64::from(dry_run))
         .bind(db_time(started_at))
         .bind(RunStatus::Running.as_str())
+        .bind(worker_id)
         .execute(&self.pool)
         .await
         .map_err(query_error("recording the start of a run"))?;
         Ok(())
+    }
+
+    /// Says the run is still going.
+    pub async fn heartbeat(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE job_runs SET heartbeat_at = $1 WHERE id = $2 AND status = $3")
+            .bind(db_time(now))
+            .bind(id)
+            .bind(RunStatus::Running.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(query_error("recording a run's heartbeat"))?;
+        Ok(())
+    }
+
+    /// Closes as `interrupted` every run still `running` whose worker last
+    /// spoke before `silent_since`: its process is gone. Returns how many.
+    pub async fn close_abandoned_runs(
+        &self,
+        silent_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE job_runs SET status = $1, finished_at = $2, \
+             error = 'the worker running it stopped without finishing it (no heartbeat since ' || COALESCE(heartbeat_at, started_at) || ')' \
+             WHERE status = $3 AND COALESCE(heartbeat_at, started_at) < $4",
+        )
+        .bind(RunStatus::Interrupted.as_str())
+        .bind(db_time(now))
+        .bind(RunStatus::Running.as_str())
+        .bind(db_time(silent_since))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("closing abandoned runs"))?;
+        Ok(result.rows_affected())
+    }
+
+    /// Closes as `interrupted` the runs this worker leaves unfinished.
+    pub async fn interrupt_runs_of(
+        &self,
+        worker_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE job_runs SET status = $1, finished_at = $2, error = $3 WHERE status = $4 AND worker_id = $5",
+        )
+        .bind(RunStatus::Interrupted.as_str())
+        .bind(db_time(now))
+        .bind(reason)
+        .bind(RunStatus::Running.as_str())
+        .bind(worker_id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording interrupted runs"))?;
+        Ok(result.rows_affected())
     }
 
     /// Records the end of a run.

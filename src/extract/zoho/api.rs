@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, IF_MODIFIED_SINCE};
+use reqwest::header::{AUTHORIZATION, HeaderValue, IF_MODIFIED_SINCE};
 use serde::Deserialize;
 use serde_json::Value;
 use tracing::warn;
@@ -83,23 +83,29 @@ impl Api {
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
-            let token = self.tokens.access_token(calls).await?;
+            // The limiter may wait long; the token is taken after it, fresh.
             self.limit.acquire().await;
+            let token = self.tokens.access_token(calls).await?;
             calls.fetch_add(1, Ordering::Relaxed);
+            let mut authorization =
+                HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.secret.expose()))
+                    .map_err(|_| ZohoError::Auth {
+                        accounts_url: String::new(),
+                        detail: "the access token holds characters a header cannot".to_owned(),
+                        hint: "run `pipeline-pulse zoho auth` again",
+                    })?;
+            authorization.set_sensitive(true);
             let mut request = self
                 .http
                 .get(format!("{}{path}", token.api_domain))
                 .query(query)
-                .header(
-                    AUTHORIZATION,
-                    format!("Zoho-oauthtoken {}", token.secret.expose()),
-                );
+                .header(AUTHORIZATION, authorization);
             if let Some(since) = modified_since {
                 request = request.header(IF_MODIFIED_SINCE, zoho_time(since));
             }
             let failure = match request.send().await {
                 Err(e) => Transient {
-                    detail: transport_error(&e),
+                    detail: transport_error(e),
                     retry_after: None,
                     rate_limited: false,
                 },
@@ -117,7 +123,7 @@ impl Api {
                             let failure = Transient {
                                 detail: format!(
                                     "HTTP {status}, body cut off: {}",
-                                    transport_error(&e)
+                                    transport_error(e)
                                 ),
                                 retry_after: None,
                                 rate_limited: false,
@@ -181,9 +187,8 @@ impl Api {
         failure: Transient,
     ) -> Result<(), ZohoError> {
         *attempt += 1;
-        let wait = failure
-            .retry_after
-            .unwrap_or_else(|| backoff(self.backoff, *attempt));
+        // Never sooner than the backoff, even when told `Retry-After: 0`.
+        let wait = backoff(self.backoff, *attempt).max(failure.retry_after.unwrap_or_default());
         if *attempt > self.max_retries || wait > MAX_WAIT {
             return Err(ZohoError::GaveUp {
                 endpoint: endpoint.to_owned(),

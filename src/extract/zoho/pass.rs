@@ -75,8 +75,10 @@ pub struct ZohoPass {
     /// The newest `Modified_Time` passed on, and the ids passed on with it.
     newest: Option<DateTime<Utc>>,
     at_newest: HashSet<String>,
-    /// Ids to skip when a new chain re-reads the second it starts at.
+    /// Ids passed on with `skip_at`, the newest time when the chain was
+    /// restarted: the new chain sends them again, unchanged.
     skip: HashSet<String>,
+    skip_at: Option<DateTime<Utc>>,
     without_id: u64,
     unreadable_deletions: u64,
 }
@@ -97,13 +99,16 @@ impl ZohoPass {
             newest: None,
             at_newest: HashSet::new(),
             skip: HashSet::new(),
+            skip_at: None,
             without_id: 0,
             unreadable_deletions: 0,
         }
     }
 
     async fn deletions(&mut self) -> Result<ChangeBatch, ZohoError> {
+        let started = Utc::now();
         let mut deletions = Vec::new();
+        let mut newest: Option<DateTime<Utc>> = None;
         for page in 1u32.. {
             let query = [
                 ("type", "all".to_owned()),
@@ -130,10 +135,15 @@ impl ZohoPass {
                     .get("deleted_time")
                     .and_then(Value::as_str)
                     .and_then(parse_timestamp);
-                if let (Some(id), Some(deleted_time)) = (id, when) {
-                    deletions.push(Deletion { id, deleted_time });
-                } else {
-                    self.unreadable_deletions += 1;
+                newest = newest.max(when);
+                match id {
+                    // Without a readable time a deletion still ends the
+                    // deal, from when it was seen.
+                    Some(id) => deletions.push(Deletion {
+                        id,
+                        deleted_time: when.unwrap_or(started),
+                    }),
+                    None => self.unreadable_deletions += 1,
                 }
             }
             if !more_records(&body) {
@@ -143,7 +153,7 @@ impl ZohoPass {
         info!(deletions = deletions.len(), "Read deleted deals.");
         // Zoho's own clock, like the record cursor: a skewed local clock
         // can then never make the next read start too late.
-        let through = deletions.iter().map(|d| d.deleted_time).max();
+        let through = newest;
         Ok(ChangeBatch {
             records: Vec::new(),
             deletions,
@@ -189,6 +199,7 @@ impl ZohoPass {
         self.next_page_token = None;
         self.chain_records = 0;
         self.skip = std::mem::take(&mut self.at_newest);
+        self.skip_at = self.newest;
         Ok(())
     }
 
@@ -255,7 +266,9 @@ impl ZohoPass {
                     continue;
                 };
                 let modified = record_modified(&record);
-                if modified <= self.newest && self.skip.contains(&id) {
+                // Only the very record passed on before: an edit since has
+                // a later Modified_Time and is new.
+                if modified == self.skip_at && self.skip.contains(&id) {
                     continue;
                 }
                 if modified > self.newest {
