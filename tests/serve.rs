@@ -3,7 +3,80 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use std::io::{Read, Write};
+
 use crate::support::{Workspace, describe};
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `GET path` on loopback: the status code and the body.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Starts `serve` with its operations endpoint on a free port, and waits
+/// until `/healthz` says it is up (the database is migrated by then).
+fn start_serve(workspace: &Workspace, vars: &[(&str, &str)]) -> (std::process::Child, u16) {
+    let port = free_port();
+    let mut worker = workspace
+        .command(&["serve"])
+        .env("OPS_ADDR", format!("127.0.0.1:{port}"))
+        .envs(vars.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && get(port, "/healthz").0 == 200;
+        if up {
+            return (worker, port);
+        }
+        if worker.try_wait().expect("poll serve").is_some() || Instant::now() > deadline {
+            let _ = worker.kill();
+            let output = worker.wait_with_output().expect("serve output");
+            panic!("serve did not come up:\n{}", describe(&output));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The value of one sample in Prometheus text, checking every line parses.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    let mut found = None;
+    for line in metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (name, value) = line.rsplit_once(' ').expect("`series value`");
+        let value: f64 = value.parse().expect("a number");
+        if name == series {
+            found = Some(value);
+        }
+    }
+    assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
+    found
+}
 
 #[test]
 fn serve_runs_a_job_on_its_cron_and_stops_on_sigterm() {
@@ -17,12 +90,7 @@ timezone = "Europe/London"
 steps = ["rates"]
 "#,
     );
-    let mut worker = workspace
-        .command(&["serve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
+    let (mut worker, port) = start_serve(&workspace, &[]);
 
     // Generous: the suite runs many binaries at once on small machines.
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -32,14 +100,43 @@ steps = ["rates"]
         if stdout.contains("succeeded") {
             break stdout;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no scheduled run within 90 s:\n{}",
-            describe(&runs)
-        );
+        if Instant::now() > deadline {
+            let _ = worker.kill();
+            let serve = worker.wait_with_output().expect("serve output");
+            panic!(
+                "no scheduled run within 90 s:\n{}\nserve: {}",
+                describe(&runs),
+                describe(&serve)
+            );
+        }
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(history.contains("every-second"), "{history}");
+
+    assert_eq!(get(port, "/healthz"), (200, "ok\n".to_owned()));
+    let series = r#"pipeline_pulse_runs_total{job="every-second",status="succeeded"}"#;
+    let (status, metrics) = get(port, "/metrics");
+    assert_eq!(status, 200);
+    let first = sample(&metrics, series).expect("the job's run count");
+    assert!(
+        sample(
+            &metrics,
+            r#"pipeline_pulse_last_success_timestamp_seconds{job="every-second"}"#
+        )
+        .is_some()
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let later = sample(&get(port, "/metrics").1, series).unwrap_or(0.0);
+        if later > first {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/metrics did not change after a run"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     let status = std::process::Command::new("kill")
         .args(["-TERM", &worker.id().to_string()])
@@ -75,13 +172,7 @@ fn sigterm_during_a_run_leaves_it_finished_or_interrupted_never_running() {
         .replace("name = \"weekly-pipeline\"", "name = \"busy\"")
         .replace("cron = \"0 0 7 * * Mon\"", "cron = \"* * * * * *\"");
     workspace.write("jobs/busy.toml", &weekly);
-    let mut worker = workspace
-        .command(&["serve"])
-        .env("SHUTDOWN_GRACE_SECS", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
+    let (mut worker, _port) = start_serve(&workspace, &[("SHUTDOWN_GRACE_SECS", "0")]);
     // Runs follow each other back to back, so once one has finished the
     // next is going (or about to start) when SIGTERM arrives.
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -90,7 +181,11 @@ fn sigterm_during_a_run_leaves_it_finished_or_interrupted_never_running() {
         if String::from_utf8_lossy(&runs.stdout).contains("warnings") {
             break;
         }
-        assert!(Instant::now() < deadline, "no run finished within 90 s");
+        if Instant::now() > deadline {
+            let _ = worker.kill();
+            let serve = worker.wait_with_output().expect("serve output");
+            panic!("no run finished within 90 s:\n{}", describe(&serve));
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     let status = std::process::Command::new("kill")

@@ -66,7 +66,10 @@ fn a_full_sync_pages_past_the_2000_and_100000_record_limits() {
     let output = sync(
         &workspace,
         &fake,
-        &[("API_RATE_LIMIT_PER_HOUR", "100000"), ("HTTP_TIMEOUT_SECS", "60")],
+        &[
+            ("API_RATE_LIMIT_PER_HOUR", "100000"),
+            ("HTTP_TIMEOUT_SECS", "60"),
+        ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let table = stored(&workspace);

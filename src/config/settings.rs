@@ -163,6 +163,8 @@ pub struct Settings {
     pub zoho: ZohoSettings,
     /// `HTTP_TIMEOUT_SECS`: the limit on every HTTP call, token requests included.
     pub http_timeout_secs: u32,
+    /// `OPS_ADDR`: where `serve` answers `/healthz` and `/metrics`.
+    pub ops_addr: std::net::SocketAddr,
     /// `SHUTDOWN_GRACE_SECS`: how long `serve` lets a run finish after
     /// SIGTERM before recording it as interrupted.
     pub shutdown_grace_secs: u32,
@@ -370,6 +372,16 @@ impl Settings {
         };
         let http_timeout_secs = v.number("HTTP_TIMEOUT_SECS", 30, 1..=600);
         let shutdown_grace_secs = v.number("SHUTDOWN_GRACE_SECS", 240, 0..=86_400);
+        let ops_raw = v
+            .get("OPS_ADDR")
+            .unwrap_or_else(|| "0.0.0.0:9464".to_owned());
+        let ops_addr = ops_raw.parse().unwrap_or_else(|_| {
+            v.errors.push(
+                "OPS_ADDR",
+                format!("`{ops_raw}` is not an address and port, e.g. 0.0.0.0:9464"),
+            );
+            std::net::SocketAddr::from(([0, 0, 0, 0], 9464))
+        });
         let log_format = match v.choice("LOG_FORMAT", &["text", "json"]) {
             "json" => LogFormat::Json,
             _ => LogFormat::Text,
@@ -389,6 +401,7 @@ impl Settings {
             zoho,
             http_timeout_secs,
             shutdown_grace_secs,
+            ops_addr,
             currency,
             sync,
             aws_region: v.get("AWS_REGION"),

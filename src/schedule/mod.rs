@@ -9,11 +9,15 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
+
+mod ops;
+
+pub use ops::Ops;
 
 use crate::config::JobDefinition;
 use crate::jobs::{Environment, RunRequest, Trigger, run_job};
@@ -40,6 +44,8 @@ pub fn next_fire_times(
     after: DateTime<Utc>,
     count: usize,
 ) -> Vec<DateTime<Tz>> {
+    // Cron times are whole seconds; croner keeps the fraction it is given.
+    let after = after.trunc_subsecs(0);
     job.schedule
         .iter_after(after.with_timezone(&job.timezone))
         .take(count)
@@ -60,6 +66,18 @@ pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
             "Closed runs left `running` by a worker that stopped."
         );
     }
+    let ops = Ops::new(env.store.clone());
+    let addr = env.config.settings.ops_addr;
+    let endpoint = tokio::spawn(ops.clone().serve(addr));
+    let heart = tokio::spawn({
+        let ops = ops.clone();
+        async move {
+            loop {
+                ops.beat();
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    });
     let (stop, stopped) = watch::channel(false);
     let mut loops = JoinSet::new();
     for job in &env.config.jobs {
@@ -90,6 +108,8 @@ pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
             "Recorded the runs still going as interrupted."
         );
     }
+    heart.abort();
+    endpoint.abort();
     env.store.close().await;
     info!("Stopped.");
     Ok(())

@@ -15,7 +15,7 @@ use sqlx::migrate::Migrator;
 
 pub use artefacts::ArtefactRecord;
 pub use deals::{BatchOutcome, SyncState};
-pub use runs::{RunFinish, RunRecord, RunStatus};
+pub use runs::{RunFinish, RunRecord, RunStatus, RunTotals};
 pub use tokens::{CachedAccess, CachedToken};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -133,9 +133,22 @@ impl Store {
                         // loses nothing committed; a power cut may lose the
                         // last commits whole, cursor included, so the next
                         // sync reads them again.
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *connection)
-                            .await?;
+                        // Switching to WAL takes a lock that SQLite's busy
+                        // timeout does not wait for: another process opening
+                        // the same new file at this moment makes it fail, so
+                        // try again for a few seconds.
+                        let mut attempts = 0;
+                        loop {
+                            let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+                                .fetch_one(&mut *connection)
+                                .await
+                                .unwrap_or_default();
+                            attempts += 1;
+                            if mode.eq_ignore_ascii_case("wal") || attempts >= 50 {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
                         sqlx::query("PRAGMA synchronous = NORMAL")
                             .execute(&mut *connection)
                             .await?;

@@ -53,6 +53,23 @@ pub struct RunFinish {
     pub output_location: Option<String>,
 }
 
+/// Totals of one job's runs with one status, for metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTotals {
+    /// Job name.
+    pub job: String,
+    /// Status word.
+    pub status: String,
+    /// Runs.
+    pub runs: i64,
+    /// Deals extracted, summed.
+    pub deals_extracted: i64,
+    /// External API calls, summed.
+    pub api_calls: i64,
+    /// The latest end time.
+    pub last_finished: Option<DateTime<Utc>>,
+}
+
 /// One row of the run history.
 #[derive(Debug, Clone)]
 pub struct RunRecord {
@@ -201,6 +218,35 @@ impl Store {
         .await
         .map_err(query_error("recording the end of a run"))?;
         Ok(())
+    }
+
+    /// Counts and sums per job and status.
+    pub async fn run_totals(&self) -> Result<Vec<RunTotals>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT job, status, CAST(COUNT(*) AS BIGINT) AS runs, CAST(COALESCE(SUM(deals_extracted), 0) AS BIGINT) AS deals, \
+             CAST(COALESCE(SUM(api_calls), 0) AS BIGINT) AS calls, MAX(finished_at) AS last_finished \
+             FROM job_runs GROUP BY job, status ORDER BY job, status",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("totalling the run history"))?;
+        let read = |source| StoreError::Query {
+            action: "totalling the run history",
+            source,
+        };
+        rows.iter()
+            .map(|row| {
+                let last: Option<String> = row.try_get("last_finished").map_err(read)?;
+                Ok(RunTotals {
+                    job: row.try_get("job").map_err(read)?,
+                    status: row.try_get("status").map_err(read)?,
+                    runs: row.try_get("runs").map_err(read)?,
+                    deals_extracted: row.try_get("deals").map_err(read)?,
+                    api_calls: row.try_get("calls").map_err(read)?,
+                    last_finished: last.and_then(|t| parse_timestamp(&t)),
+                })
+            })
+            .collect()
     }
 
     /// The newest runs first, optionally of one job.
