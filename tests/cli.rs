@@ -184,3 +184,32 @@ fn jobs_list_shows_next_fire_times_in_the_job_timezone_and_utc() {
         "{stdout}"
     );
 }
+
+#[test]
+fn json_logs_carry_the_run_id_and_job_on_every_line_of_a_run() {
+    let workspace = Workspace::new();
+    let output = workspace.run(
+        &["--run-once", "refresh-rates"],
+        &[("LOG_FORMAT", "json"), ("LOG_LEVEL", "info")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let run_id = stdout
+        .split("(run ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the run id in the summary");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let in_run: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|line| line["spans"][0]["name"] == "run")
+        .collect();
+    assert!(in_run.len() >= 2, "{lines:?}");
+    for line in in_run {
+        assert_eq!(line["spans"][0]["run.id"], run_id, "{line}");
+        assert_eq!(line["spans"][0]["job"], "refresh-rates", "{line}");
+    }
+}

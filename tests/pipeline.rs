@@ -266,3 +266,54 @@ async fn postgres_and_sqlite_give_the_same_report() {
         describe(&runs)
     );
 }
+
+#[test]
+fn a_report_on_stale_data_fails_or_warns_as_the_job_says() {
+    let workspace = Workspace::new();
+    let shipped =
+        String::from_utf8_lossy(&workspace.read("jobs/weekly-pipeline.toml")).into_owned();
+    let job = |on_stale: &str| {
+        shipped.replace(
+            "steps = [\"sync\", \"rates\", \"report\"]",
+            "steps = [\"rates\", \"report\"]",
+        ) + &format!("\n[freshness]\nmax_sync_age_minutes = 60\non_stale = \"{on_stale}\"\n")
+    };
+    let original = job("fail");
+    assert!(
+        original.contains("steps = [\"rates\", \"report\"]"),
+        "{original}"
+    );
+    workspace.write("jobs/weekly-pipeline.toml", &original);
+    let refused = run_weekly(&workspace, &[], &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no sync has ever finished"),
+        "{}",
+        describe(&refused)
+    );
+    assert!(
+        workspace.files_in("out/outbox").is_empty(),
+        "nothing published"
+    );
+
+    workspace.write("jobs/weekly-pipeline.toml", &job("warn"));
+    let warned = run_weekly(&workspace, &[], &[]);
+    assert_eq!(warned.status.code(), Some(3), "{}", describe(&warned));
+    let outbox = workspace.files_in("out/outbox");
+    assert_eq!(outbox.len(), 1);
+    let email =
+        String::from_utf8_lossy(&workspace.read(&format!("out/outbox/{}", outbox[0]))).into_owned();
+    assert!(email.contains("[STALE DATA]"), "the subject says so");
+
+    let synced = workspace.run(&["--run-once", "sync-deals"], &[]);
+    assert_eq!(synced.status.code(), Some(0), "{}", describe(&synced));
+    workspace.write("jobs/weekly-pipeline.toml", &original);
+    let fresh = run_weekly(&workspace, &["--force"], &[]);
+    assert_eq!(
+        fresh.status.code(),
+        Some(3),
+        "fresh data, only the sample's warnings: {}",
+        describe(&fresh)
+    );
+    assert!(!String::from_utf8_lossy(&fresh.stdout).contains("stale data"));
+}

@@ -99,6 +99,7 @@ fn report(records: &[Value]) -> PipelineReport {
         deal_source: "generated".to_owned(),
         sample: true,
         last_sync: None,
+        stale_data: None,
     };
     build_report(context, definition, deals).expect("a report")
 }

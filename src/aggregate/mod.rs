@@ -62,6 +62,8 @@ pub struct ReportContext {
     pub sample: bool,
     /// When the last successful sync finished.
     pub last_sync: Option<DateTime<Utc>>,
+    /// Set when the data is older than the job allows and it publishes anyway.
+    pub stale_data: Option<String>,
 }
 
 /// One row of `data_quality.csv`.

@@ -48,6 +48,27 @@ pub struct ConvertOptions {
     pub rates: crate::fx::RateMode,
 }
 
+/// What a report job does when its data is older than it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnStale {
+    /// The run fails and nothing is published.
+    #[default]
+    Fail,
+    /// The report is published with a visible warning.
+    Warn,
+}
+
+/// The `[freshness]` table: the report needs a recent successful sync.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Freshness {
+    /// The newest successful sync must have finished this recently.
+    pub max_sync_age_minutes: u32,
+    /// `fail` (default) or `warn`.
+    #[serde(default)]
+    pub on_stale: OnStale,
+}
+
 /// `[publish.object_store]`: upload the outputs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ObjectStoreTarget {
@@ -125,6 +146,7 @@ struct RawJob {
     sync: SyncOptions,
     #[serde(default)]
     convert: ConvertOptions,
+    freshness: Option<Freshness>,
     #[serde(default)]
     publish: RawPublish,
 }
@@ -150,6 +172,8 @@ pub struct JobDefinition {
     pub sync: SyncOptions,
     /// Conversion options.
     pub convert: ConvertOptions,
+    /// How fresh the synced data must be for a report.
+    pub freshness: Option<Freshness>,
     /// Publication targets of the report.
     pub publish: PublishTargets,
     /// The file it came from.
@@ -251,6 +275,7 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
         report: raw.report,
         sync: raw.sync,
         convert: raw.convert,
+        freshness: raw.freshness,
         publish: PublishTargets {
             object_store: raw.publish.object_store,
             email,

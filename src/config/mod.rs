@@ -14,8 +14,8 @@ use std::path::Path;
 
 pub use errors::{ConfigErrors, ConfigIssue};
 pub use job::{
-    EmailTarget, JobDefinition, ObjectStoreTarget, PublishTargets, Step, SyncMode, SyncOptions,
-    parse_cron,
+    EmailTarget, Freshness, JobDefinition, ObjectStoreTarget, OnStale, PublishTargets, Step,
+    SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
     PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass, StageDefinition,

@@ -8,7 +8,7 @@ use super::refresh_rates::ensure_rates;
 use super::{Environment, RunRequest, StepReport};
 use crate::aggregate::period::end_of_day;
 use crate::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
-use crate::config::{JobDefinition, ReportDefinition};
+use crate::config::{Freshness, JobDefinition, OnStale, ReportDefinition};
 use crate::extract::Deal;
 use crate::fx::{RateMode, RateSet};
 use crate::publish::{
@@ -47,6 +47,15 @@ pub async fn report(
         step.warnings
             .push("no sync has ever finished: the report has no deals to show".to_owned());
     }
+    let stale_data = job
+        .freshness
+        .and_then(|freshness| stale(freshness, sync.last_success_at, Utc::now()));
+    if let Some((message, on_stale)) = &stale_data {
+        match on_stale {
+            OnStale::Fail => anyhow::bail!("{message}; nothing was published"),
+            OnStale::Warn => step.warnings.push(format!("stale data: {message}")),
+        }
+    }
     let context = ReportContext {
         run_id: run_id.to_owned(),
         job: job.name.clone(),
@@ -66,6 +75,7 @@ pub async fn report(
         deal_source: env.deals.describe(),
         sample: env.deals.is_sample(),
         last_sync: sync.last_success_at,
+        stale_data: stale_data.map(|(message, _)| message),
     };
     let home = env.config.settings.home_currency;
     let rate_mode = job.convert.rates;
@@ -136,6 +146,37 @@ fn compute(
     let files = render::render_files(&report)?;
     let manifest = render::manifest(&report, &files)?;
     Ok((report, files, manifest))
+}
+
+/// The stale-data message, when the newest successful sync is older than
+/// the job allows.
+fn stale(
+    freshness: Freshness,
+    last_success: Option<chrono::DateTime<Utc>>,
+    now: chrono::DateTime<Utc>,
+) -> Option<(String, OnStale)> {
+    let limit = chrono::Duration::minutes(i64::from(freshness.max_sync_age_minutes));
+    let message = match last_success {
+        Some(at) if now - at <= limit => return None,
+        Some(at) => format!(
+            "the data is {} old: the last successful sync finished at {}, and this job allows {} (freshness.max_sync_age_minutes); see `pipeline-pulse runs --job sync-deals`",
+            age(now - at),
+            at.format("%Y-%m-%d %H:%M UTC"),
+            age(limit)
+        ),
+        None => "no sync has ever finished, and this job requires fresh data (freshness.max_sync_age_minutes)".to_owned(),
+    };
+    Some((message, freshness.on_stale))
+}
+
+/// `2 h 05 min`, `45 min`, `3 d 4 h`.
+fn age(duration: chrono::Duration) -> String {
+    let minutes = duration.num_minutes().max(0);
+    match (minutes / 1440, minutes % 1440 / 60, minutes % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m:02} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
 }
 
 fn data_warning_summary(report: &PipelineReport) -> String {
@@ -243,4 +284,39 @@ async fn publish_report(
 /// The default as-of date: today in the job's timezone.
 pub fn today(job: &JobDefinition) -> NaiveDate {
     Utc::now().with_timezone(&job.timezone).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> chrono::DateTime<Utc> {
+        text.parse().expect("time")
+    }
+
+    #[test]
+    fn stale_data_says_how_old_it_is() {
+        let freshness = Freshness {
+            max_sync_age_minutes: 120,
+            on_stale: OnStale::Warn,
+        };
+        let now = at("2026-11-23T07:00:00Z");
+        assert_eq!(
+            stale(freshness, Some(at("2026-11-23T05:30:00Z")), now),
+            None
+        );
+        let (message, on_stale) =
+            stale(freshness, Some(at("2026-11-23T01:55:00Z")), now).expect("stale");
+        assert_eq!(on_stale, OnStale::Warn);
+        assert!(
+            message.starts_with("the data is 5 h 05 min old: the last successful sync finished at 2026-11-23 01:55 UTC, and this job allows 2 h 00 min"),
+            "{message}"
+        );
+        assert!(
+            stale(freshness, None, now)
+                .is_some_and(|(m, _)| m.contains("no sync has ever finished"))
+        );
+        assert_eq!(age(chrono::Duration::minutes(3 * 1440 + 250)), "3 d 4 h");
+        assert_eq!(age(chrono::Duration::minutes(45)), "45 min");
+    }
 }

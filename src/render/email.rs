@@ -47,6 +47,11 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
     } else {
         subject
     };
+    let subject = if c.stale_data.is_some() {
+        format!("[STALE DATA] {subject}")
+    } else {
+        subject
+    };
 
     let figures: Vec<(&str, String)> = vec![
         (
@@ -93,6 +98,9 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
     });
 
     let mut text = String::new();
+    if let Some(stale) = &c.stale_data {
+        text.push_str(&format!("STALE DATA: {stale}\n\n"));
+    }
     if c.sample {
         text.push_str(
             "SAMPLE DATA: these figures come from the bundled sample, not from the CRM.\n\n",
@@ -119,6 +127,12 @@ pub fn email(report: &PipelineReport, subject_template: &str, location: &str) ->
     let mut html = String::from(
         "<!DOCTYPE html><html><body style=\"margin:0;padding:16px;background:#ffffff;color:#1a1a1a;\">",
     );
+    if let Some(stale) = &c.stale_data {
+        html.push_str(&format!(
+            "<p style=\"font-family:Arial,sans-serif;color:#b01a1a;font-weight:bold;\">STALE DATA: {}</p>",
+            escape(stale)
+        ));
+    }
     if c.sample {
         html.push_str("<p style=\"font-family:Arial,sans-serif;color:#b01a1a;font-weight:bold;\">SAMPLE DATA: these figures come from the bundled sample, not from the CRM.</p>");
     }

@@ -202,6 +202,7 @@ mod tests {
             report: None,
             sync: Default::default(),
             convert: Default::default(),
+            freshness: None,
             publish: Default::default(),
             file: "jobs/test.toml".into(),
         }

@@ -96,6 +96,17 @@ fn decorate(canvas: &mut Canvas<'_>, report: &PipelineReport, page: usize, total
         Some(PAGE_WIDTH - 2.0 * MARGIN),
     );
     canvas.rule(top - 9.5, 0.8, grey(0.6));
+    if let Some(stale) = &c.stale_data {
+        canvas.text_at(
+            MARGIN,
+            top - 13.5,
+            &format!("STALE DATA: {stale}"),
+            8.0,
+            alert(),
+            Align::Left,
+            Some(PAGE_WIDTH - 2.0 * MARGIN),
+        );
+    }
 
     let sync = c
         .last_sync
