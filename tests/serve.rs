@@ -208,3 +208,79 @@ fn sigterm_during_a_run_leaves_it_finished_or_interrupted_never_running() {
         "{runs}"
     );
 }
+
+/// (claims, distinct ticks claimed, runs) of a job, and when the last run
+/// started, from the shared PostgreSQL schema.
+fn tick_counts(url: &str, job: &str) -> (i64, i64, i64) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+                .await
+                .expect("connect");
+            let (claims, ticks): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COUNT(DISTINCT tick_at) FROM tick_claims WHERE job = $1",
+            )
+            .bind(job)
+            .fetch_one(&mut db)
+            .await
+            .expect("count claims");
+            let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_runs WHERE job = $1")
+                .bind(job)
+                .fetch_one(&mut db)
+                .await
+                .expect("count runs");
+            (claims, ticks, runs)
+        })
+}
+
+fn stop(worker: std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(status.success());
+    let output = worker.wait_with_output().expect("serve output");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn two_replicas_on_postgresql_run_each_tick_once_and_survive_a_dead_holder() {
+    let url = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(crate::support::postgres_url());
+    let workspace = Workspace::new();
+    workspace.write(
+        "jobs/every-second.toml",
+        "name = \"every-second\"\ncron = \"* * * * * *\"\ntimezone = \"America/New_York\"\nsteps = [\"rates\"]\n",
+    );
+    let vars = [("DATABASE_URL", url.as_str())];
+    let (first, _) = start_serve(&workspace, &vars);
+    let (second, _) = start_serve(&workspace, &vars);
+    std::thread::sleep(Duration::from_secs(6));
+    let (claims, ticks, runs) = tick_counts(&url, "every-second");
+    assert_eq!(claims, ticks, "a tick is claimed once");
+    assert!(runs >= 4, "ticks ran: {runs}");
+    assert!(
+        runs <= ticks + 2,
+        "{runs} runs for {ticks} ticks: one replica per tick"
+    );
+
+    // The first replica dies without a word; the second carries on alone.
+    let mut first = first;
+    first.kill().expect("kill the first replica");
+    first.wait().expect("reap it");
+    let (_, _, before) = tick_counts(&url, "every-second");
+    std::thread::sleep(Duration::from_secs(4));
+    let (claims, ticks, after) = tick_counts(&url, "every-second");
+    assert_eq!(claims, ticks);
+    assert!(
+        after >= before + 2,
+        "the survivor runs the ticks: {before} then {after}"
+    );
+    stop(second);
+}

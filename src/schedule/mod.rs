@@ -5,7 +5,10 @@
 //! daylight-saving changes), runs the job, and computes the next time from
 //! the tick it just ran. One task per job means a job never overlaps
 //! itself; a tick that passes while the previous run is still going is
-//! skipped and logged.
+//! skipped and logged. With several replicas on one database, a claim per
+//! tick (a row keyed by job and tick, with a lease renewed while the run
+//! goes on) lets exactly one run it, and another take it over if the
+//! holder dies.
 
 use std::time::Duration;
 
@@ -21,7 +24,7 @@ pub use ops::Ops;
 
 use crate::config::JobDefinition;
 use crate::jobs::{Environment, RunRequest, Trigger, run_job};
-use crate::store::StoreError;
+use crate::store::{StoreError, TickState};
 
 /// A run whose worker has not written a heartbeat for this long is taken
 /// to be abandoned.
@@ -115,6 +118,83 @@ pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
     Ok(())
 }
 
+/// How long a claim on a tick holds without being renewed.
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+/// How often a replica that lost a tick looks whether its holder died.
+const WATCH_EVERY: Duration = Duration::from_secs(10);
+
+/// Claims the tick for this worker. When another replica holds it, watches
+/// it until it finishes, the next tick comes, or the holder's lease runs
+/// out — then takes it over. True when this worker is to run it.
+async fn take_tick(
+    env: &Environment,
+    job: &JobDefinition,
+    tick: DateTime<Utc>,
+    next: Option<DateTime<Utc>>,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    loop {
+        let now = Utc::now();
+        match env
+            .store
+            .claim_tick(&job.name, tick, &env.worker_id, now, now + LEASE)
+            .await
+        {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(e) => {
+                warn!(job = %job.name, error = %e, "Could not claim the tick; it is skipped.");
+                return false;
+            }
+        }
+        match env.store.tick_state(&job.name, tick).await {
+            Ok(Some(TickState::HeldUntil(until))) if next.is_none_or(|n| until < n) => {
+                let wait = (until - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .clamp(Duration::from_secs(1), WATCH_EVERY);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => return false,
+                }
+            }
+            // Finished, or held past the next tick: nothing to take over.
+            _ => return false,
+        }
+    }
+}
+
+/// Runs the job for a claimed tick, renewing the claim until it finishes.
+async fn run_holding(
+    env: &Environment,
+    job: &JobDefinition,
+    tick: DateTime<Utc>,
+    request: RunRequest,
+) {
+    let run = run_job(env, request);
+    tokio::pin!(run);
+    let mut renew = tokio::time::interval(Duration::from_secs(20));
+    renew.tick().await;
+    loop {
+        tokio::select! {
+            // The run is recorded and logged either way.
+            _ = &mut run => break,
+            _ = renew.tick() => {
+                if let Err(e) = env.store.extend_tick(&job.name, tick, &env.worker_id, Utc::now() + LEASE).await {
+                    warn!(job = %job.name, error = %e, "Could not renew the claim on the tick.");
+                }
+            }
+        }
+    }
+    if let Err(e) = env
+        .store
+        .finish_tick(&job.name, tick, &env.worker_id, Utc::now())
+        .await
+    {
+        warn!(job = %job.name, error = %e, "Could not mark the tick finished.");
+    }
+}
+
 /// Sleeps until each fire time of `job` and runs it, until `stop` is set.
 async fn job_loop(env: Environment, job: JobDefinition, mut stop: watch::Receiver<bool>) {
     let mut after = Utc::now();
@@ -138,6 +218,13 @@ async fn job_loop(env: Environment, job: JobDefinition, mut stop: watch::Receive
         if *stop.borrow() {
             return;
         }
+        let next = next_fire_times(&job, tick_utc, 1)
+            .pop()
+            .map(|t| t.with_timezone(&Utc));
+        if !take_tick(&env, &job, tick_utc, next, &mut stop).await {
+            after = tick_utc;
+            continue;
+        }
         let request = RunRequest {
             job: job.name.clone(),
             // The tick's own date: a run that ends after midnight still
@@ -148,8 +235,7 @@ async fn job_loop(env: Environment, job: JobDefinition, mut stop: watch::Receive
             force: false,
             trigger: Trigger::Schedule,
         };
-        // The run is recorded and logged either way.
-        let _ = run_job(&env, request).await;
+        run_holding(&env, &job, tick_utc, request).await;
         let now = Utc::now();
         let skipped = job
             .schedule

@@ -5,6 +5,7 @@ mod artefacts;
 mod deals;
 mod rates;
 mod runs;
+mod ticks;
 mod tokens;
 
 use std::time::Duration;
@@ -16,6 +17,7 @@ use sqlx::migrate::Migrator;
 pub use artefacts::ArtefactRecord;
 pub use deals::{BatchOutcome, SyncState};
 pub use runs::{RunFinish, RunRecord, RunStatus, RunTotals};
+pub use ticks::TickState;
 pub use tokens::{CachedAccess, CachedToken};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
