@@ -284,3 +284,64 @@ fn two_replicas_on_postgresql_run_each_tick_once_and_survive_a_dead_holder() {
     );
     stop(second);
 }
+
+#[test]
+fn a_tick_missed_while_no_worker_ran_is_caught_up_or_recorded_as_missed() {
+    let workspace = Workspace::new();
+    for (name, cron) in [("ten-minutes", "0 */10 * * * *"), ("yearly", "0 0 0 1 1 *")] {
+        workspace.write(
+            &format!("jobs/{name}.toml"),
+            &format!(
+                "name = \"{name}\"\ncron = \"{cron}\"\ntimezone = \"UTC\"\nsteps = [\"rates\"]\n"
+            ),
+        );
+    }
+    let (worker, _) = start_serve(&workspace, &[]);
+    stop(worker);
+
+    // Both jobs ran before: a claim each on a tick before the last one.
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
+    let last_ten = now - chrono::Duration::seconds(now.timestamp() % 600);
+    let claimed = [
+        ("ten-minutes", last_ten - chrono::Duration::minutes(10)),
+        ("yearly", "2025-01-01T00:00:00Z".parse().expect("time")),
+    ];
+    workspace.database(async |db| {
+        for (job, tick) in claimed {
+            sqlx::query("INSERT INTO tick_claims (job, tick_at, holder, lease_until, finished_at) VALUES ($1, $2, 'old', $2, $2)")
+                .bind(job)
+                .bind(tick.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                .execute(&mut *db)
+                .await
+                .expect("insert a claim");
+        }
+    });
+
+    let (worker, _) = start_serve(&workspace, &[]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ten = workspace.run(&["runs", "--job", "ten-minutes"], &[]);
+        let yearly = workspace.run(&["runs", "--job", "yearly"], &[]);
+        let (ten, yearly) = (
+            String::from_utf8_lossy(&ten.stdout).into_owned(),
+            String::from_utf8_lossy(&yearly.stdout).into_owned(),
+        );
+        if ten.contains("succeeded") && yearly.contains("missed") {
+            assert!(yearly.contains("catch_up_hours"), "{yearly}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no catch-up:\n{ten}\n{yearly}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stop(worker);
+    let ticks: Vec<String> = workspace.database(async |db| {
+        sqlx::query_scalar("SELECT tick_at FROM tick_claims WHERE job = 'ten-minutes' AND finished_at IS NOT NULL ORDER BY tick_at")
+            .fetch_all(&mut *db)
+            .await
+            .expect("claims")
+    });
+    assert!(
+        ticks.contains(&last_ten.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+        "the missed tick itself was run: {ticks:?}"
+    );
+}

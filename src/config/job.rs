@@ -78,6 +78,10 @@ pub struct ObjectStoreTarget {
     pub prefix: String,
 }
 
+fn default_catch_up_hours() -> u32 {
+    6
+}
+
 fn default_prefix() -> String {
     "pipeline-pulse".to_owned()
 }
@@ -147,6 +151,8 @@ struct RawJob {
     #[serde(default)]
     convert: ConvertOptions,
     freshness: Option<Freshness>,
+    #[serde(default = "default_catch_up_hours")]
+    catch_up_hours: u32,
     #[serde(default)]
     publish: RawPublish,
 }
@@ -174,6 +180,9 @@ pub struct JobDefinition {
     pub convert: ConvertOptions,
     /// How fresh the synced data must be for a report.
     pub freshness: Option<Freshness>,
+    /// A tick missed while no worker ran is run at start-up if it is at
+    /// most this old, else recorded as missed.
+    pub catch_up_hours: u32,
     /// Publication targets of the report.
     pub publish: PublishTargets,
     /// The file it came from.
@@ -276,6 +285,7 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
         sync: raw.sync,
         convert: raw.convert,
         freshness: raw.freshness,
+        catch_up_hours: raw.catch_up_hours,
         publish: PublishTargets {
             object_store: raw.publish.object_store,
             email,

@@ -195,8 +195,76 @@ async fn run_holding(
     }
 }
 
+/// At start-up: the job's latest tick before now, if no worker claimed it
+/// although one ran the job before, is run once when at most
+/// `catch_up_hours` old, else recorded as missed.
+async fn catch_up(env: &Environment, job: &JobDefinition, stop: &mut watch::Receiver<bool>) {
+    let now = Utc::now().trunc_subsecs(0);
+    let Ok(previous) = job
+        .schedule
+        .find_previous_occurrence(&now.with_timezone(&job.timezone), false)
+    else {
+        return;
+    };
+    let previous_utc = previous.with_timezone(&Utc);
+    match env.store.last_claimed_tick(&job.name).await {
+        // Never run here before (a new job or a new install): nothing missed.
+        Ok(None) => return,
+        Ok(Some(last)) if last >= previous_utc => return,
+        Ok(Some(_)) => {}
+        Err(e) => {
+            warn!(job = %job.name, error = %e, "Could not look for a missed tick.");
+            return;
+        }
+    }
+    let next = next_fire_times(job, now, 1)
+        .pop()
+        .map(|t| t.with_timezone(&Utc));
+    if !take_tick(env, job, previous_utc, next, stop).await {
+        return;
+    }
+    let grace = chrono::Duration::hours(i64::from(job.catch_up_hours));
+    if now - previous_utc <= grace {
+        info!(job = %job.name, tick = %previous, "Catching up a tick missed while no worker ran.");
+        let request = RunRequest {
+            job: job.name.clone(),
+            as_of: previous.date_naive(),
+            dry_run: false,
+            no_email: false,
+            force: false,
+            trigger: Trigger::Schedule,
+        };
+        run_holding(env, job, previous_utc, request).await;
+        return;
+    }
+    let error = format!(
+        "missed: no worker was running at {previous}, and it is more than catch_up_hours ({} h) ago",
+        job.catch_up_hours
+    );
+    warn!(job = %job.name, tick = %previous, "Recorded a missed tick.");
+    let recorded = env
+        .store
+        .record_missed_run(
+            &uuid::Uuid::new_v4().to_string(),
+            &job.name,
+            previous_utc,
+            previous.date_naive(),
+            &error,
+            now,
+        )
+        .await;
+    let finished = env
+        .store
+        .finish_tick(&job.name, previous_utc, &env.worker_id, Utc::now())
+        .await;
+    if let Err(e) = recorded.and(finished) {
+        warn!(job = %job.name, error = %e, "Could not record the missed tick.");
+    }
+}
+
 /// Sleeps until each fire time of `job` and runs it, until `stop` is set.
 async fn job_loop(env: Environment, job: JobDefinition, mut stop: watch::Receiver<bool>) {
+    catch_up(&env, &job, &mut stop).await;
     let mut after = Utc::now();
     loop {
         let Some(tick) = next_fire_times(&job, after, 1).pop() else {
@@ -289,6 +357,7 @@ mod tests {
             sync: Default::default(),
             convert: Default::default(),
             freshness: None,
+            catch_up_hours: 6,
             publish: Default::default(),
             file: "jobs/test.toml".into(),
         }

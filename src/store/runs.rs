@@ -19,6 +19,8 @@ pub enum RunStatus {
     Failed,
     /// Stopped by a shutdown before it finished.
     Interrupted,
+    /// A tick no worker ran, found too late to catch up.
+    Missed,
 }
 
 impl RunStatus {
@@ -30,6 +32,7 @@ impl RunStatus {
             Self::Warnings => "warnings",
             Self::Failed => "failed",
             Self::Interrupted => "interrupted",
+            Self::Missed => "missed",
         }
     }
 }
@@ -133,6 +136,33 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(query_error("recording the start of a run"))?;
+        Ok(())
+    }
+
+    /// Records a tick that no worker ran and that is too old to run now.
+    pub async fn record_missed_run(
+        &self,
+        id: &str,
+        job: &str,
+        tick: DateTime<Utc>,
+        as_of: NaiveDate,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO job_runs (id, job, as_of, trigger_kind, dry_run, started_at, finished_at, status, error) \
+             VALUES ($1, $2, $3, 'schedule', 0, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(job)
+        .bind(as_of.to_string())
+        .bind(db_time(tick))
+        .bind(db_time(now))
+        .bind(RunStatus::Missed.as_str())
+        .bind(error)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording a missed run"))?;
         Ok(())
     }
 

@@ -96,6 +96,17 @@ impl Store {
         Ok(())
     }
 
+    /// The newest tick of `job` any worker claimed.
+    pub async fn last_claimed_tick(&self, job: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let tick: Option<String> =
+            sqlx::query_scalar("SELECT MAX(tick_at) FROM tick_claims WHERE job = $1")
+                .bind(job)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(query_error("reading the last claimed tick"))?;
+        Ok(tick.and_then(|t| crate::extract::parse_timestamp(&t)))
+    }
+
     /// Where a tick stands; `None` when nobody claimed it.
     pub async fn tick_state(
         &self,
