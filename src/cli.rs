@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, ConfigErrors};
 use crate::extract::{ZohoError, ZohoSource};
 use crate::jobs::{Environment, EnvironmentError, RunFailure, RunRequest, Trigger, run_job, today};
-use crate::schedule::{ScheduleError, next_fire_times, serve};
+use crate::schedule::{ScheduleError, close_abandoned_runs, next_fire_times, serve};
 use crate::store::{RunStatus, Store, StoreError};
 use crate::{config, telemetry};
 
@@ -214,6 +214,7 @@ async fn run_once(
     };
     let as_of = as_of.unwrap_or_else(|| today(definition));
     let env = Environment::connect(config).await?;
+    close_abandoned_runs(&env).await?;
     let request = RunRequest {
         job: job.clone(),
         as_of,

@@ -48,11 +48,36 @@ pub fn next_fire_times(
     count: usize,
 ) -> Vec<DateTime<Tz>> {
     // Cron times are whole seconds; croner keeps the fraction it is given.
-    let after = after.trunc_subsecs(0);
-    job.schedule
-        .iter_after(after.with_timezone(&job.timezone))
-        .take(count)
-        .collect()
+    // One search per time: croner's own iterator skips every other match
+    // of a every-second expression.
+    let mut after = after.trunc_subsecs(0).with_timezone(&job.timezone);
+    let mut times = Vec::with_capacity(count);
+    while times.len() < count {
+        match job.schedule.find_next_occurrence(&after, false) {
+            Ok(next) => {
+                after = next;
+                times.push(next);
+            }
+            Err(_) => break,
+        }
+    }
+    times
+}
+
+/// Closes as `interrupted` the runs left `running` by a worker that
+/// stopped: no heartbeat for two minutes.
+pub async fn close_abandoned_runs(env: &Environment) -> Result<(), StoreError> {
+    let closed = env
+        .store
+        .close_abandoned_runs(Utc::now() - ABANDONED_AFTER, Utc::now())
+        .await?;
+    if closed > 0 {
+        warn!(
+            runs = closed,
+            "Closed runs left `running` by a worker that stopped."
+        );
+    }
+    Ok(())
 }
 
 /// Runs every job on its schedule until SIGINT or SIGTERM; then starts no
@@ -305,9 +330,8 @@ async fn job_loop(env: Environment, job: JobDefinition, mut stop: watch::Receive
         };
         run_holding(&env, &job, tick_utc, request).await;
         let now = Utc::now();
-        let skipped = job
-            .schedule
-            .iter_after(tick)
+        let skipped = next_fire_times(&job, tick_utc, 1000)
+            .into_iter()
             .take_while(|t| t.with_timezone(&Utc) <= now)
             .count();
         if skipped > 0 {
@@ -378,6 +402,14 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn an_every_second_job_fires_every_second() {
+        let every = job("* * * * * *", chrono_tz::UTC);
+        let times = next_fire_times(&every, utc("2026-11-23T07:00:00.400Z"), 3);
+        let seconds: Vec<u32> = times.iter().map(chrono::Timelike::second).collect();
+        assert_eq!(seconds, [1, 2, 3]);
     }
 
     #[test]
