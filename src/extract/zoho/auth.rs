@@ -16,6 +16,7 @@ use oauth2::{
     StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use tokio::sync::Mutex;
 use tracing::{info, warn};
 
@@ -138,7 +139,18 @@ impl TokenSource {
             })?);
         }
         // One cache entry per OAuth client and data centre.
-        let key = format!("zoho:{}:{}", settings.accounts_url, settings.client_id);
+        // A refresh token from the environment gets its own entry, so a
+        // changed token (another org, a rotation) never reuses an access
+        // token issued for the old one.
+        let key = match &settings.refresh_token {
+            Some(token) => format!(
+                "zoho:{}:{}:{}",
+                settings.accounts_url,
+                settings.client_id,
+                &hex::encode(sha2::Sha256::digest(token.expose().as_bytes()))[..16]
+            ),
+            None => format!("zoho:{}:{}", settings.accounts_url, settings.client_id),
+        };
         Ok(Self {
             oauth,
             http,
@@ -172,7 +184,7 @@ impl TokenSource {
             .ok_or(ZohoError::NoRefreshToken)?;
         let grant = RefreshToken::new(refresh_token.expose().to_owned());
         let response = self
-            .with_retries(calls, || async {
+            .with_retries(calls, self.settings.max_retries, || async {
                 self.oauth
                     .exchange_refresh_token(&grant)
                     .request_async(&self.http)
@@ -209,7 +221,9 @@ impl TokenSource {
     ) -> Result<String, ZohoError> {
         let code = AuthorizationCode::new(code.to_owned());
         let response = self
-            .with_retries(calls, || async {
+            // A grant code works once: after a request that may have
+            // reached Zoho, a retry could only answer `invalid_code`.
+            .with_retries(calls, 0, || async {
                 self.oauth
                     .exchange_code(code.clone())
                     .request_async(&self.http)
@@ -235,6 +249,7 @@ impl TokenSource {
     async fn with_retries<F, Fut, RE>(
         &self,
         calls: &AtomicU64,
+        retries: u32,
         request: F,
     ) -> Result<ZohoTokenResponse, ZohoError>
     where
@@ -252,7 +267,7 @@ impl TokenSource {
                 Err(error) => self.classify(error)?,
             };
             attempt += 1;
-            if attempt > self.settings.max_retries {
+            if attempt > retries {
                 return Err(ZohoError::GaveUp {
                     endpoint: "POST /oauth/v2/token".to_owned(),
                     attempts: attempt,
