@@ -84,16 +84,7 @@ pub async fn close_abandoned_runs(env: &Environment) -> Result<(), StoreError> {
 /// new run, gives the runs in progress `SHUTDOWN_GRACE_SECS` to finish, and
 /// records any still going as `interrupted`.
 pub async fn serve(env: Environment) -> Result<(), ScheduleError> {
-    let closed = env
-        .store
-        .close_abandoned_runs(Utc::now() - ABANDONED_AFTER, Utc::now())
-        .await?;
-    if closed > 0 {
-        warn!(
-            runs = closed,
-            "Closed runs left `running` by a worker that stopped."
-        );
-    }
+    close_abandoned_runs(&env).await?;
     let ops = Ops::new(env.store.clone());
     let addr = env.config.settings.ops_addr;
     let endpoint = tokio::spawn(ops.clone().serve(addr));
