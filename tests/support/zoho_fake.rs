@@ -120,6 +120,10 @@ struct FakeState {
     stats: Stats,
     serial: u64,
     url: String,
+    /// Records rendered ahead for one `fields` list, by id and revision, so
+    /// that a benchmark measures the client rather than the fake.
+    rendered_fields: String,
+    rendered: HashMap<(u64, u32), Arc<str>>,
 }
 
 type Shared = Arc<Mutex<FakeState>>;
@@ -158,6 +162,8 @@ impl ZohoFake {
             stats: Stats::default(),
             serial: 0,
             url: String::new(),
+            rendered_fields: String::new(),
+            rendered: HashMap::new(),
         }));
         let router = Router::new()
             .route("/oauth/v2/token", post(token))
@@ -240,6 +246,25 @@ impl ZohoFake {
     /// Serves `fault` after `calls` more calls to `target` went through.
     pub fn push_fault_after(&self, target: Target, calls: u64, fault: Fault) {
         self.with(|s| s.faults.push_back((target, calls, fault)));
+    }
+
+    /// Renders every deal's JSON for this `fields` list now, so that
+    /// serving pages of it costs the fake next to nothing.
+    #[allow(dead_code, reason = "used by the sync benchmark")]
+    pub fn prerender(&self, fields: &[&str]) {
+        self.with(|s| {
+            s.rendered_fields = fields.join(",");
+            s.rendered = s
+                .deals
+                .values()
+                .map(|deal| {
+                    (
+                        (deal.id, deal.revision),
+                        Arc::from(deal_json(deal, fields).to_string()),
+                    )
+                })
+                .collect();
+        });
     }
 
     /// Adds `latency` to every call.
@@ -606,10 +631,15 @@ async fn records(
         }
     };
     let end = (offset + per_page).min(ids.len());
-    let data: Vec<Value> = ids[offset.min(end)..end]
+    let fields_key = fields.join(",");
+    let use_cache = fields_key == s.rendered_fields;
+    let data: Vec<Arc<str>> = ids[offset.min(end)..end]
         .iter()
         .filter_map(|id| s.deals.get(id))
-        .map(|deal| deal_json(deal, &fields))
+        .map(|deal| match s.rendered.get(&(deal.id, deal.revision)) {
+            Some(text) if use_cache => Arc::clone(text),
+            _ => Arc::from(deal_json(deal, &fields).to_string()),
+        })
         .collect();
     let more = end < ids.len();
     let next_page_token = more.then(|| {
@@ -626,24 +656,31 @@ async fn records(
         token
     });
     s.stats.records_sent += data.len() as u64;
-    let count = data.len();
-    axum::Json(json!({
-        "data": data,
-        "info": {
-            "per_page": per_page,
-            "count": count,
-            "page": offset / per_page + 1,
-            "sort_by": sort_by,
-            "sort_order": if ascending { "asc" } else { "desc" },
-            "more_records": more,
-            "next_page_token": next_page_token,
-            "previous_page_token": null,
-            "page_token_expiry": "2026-11-27T09:00:00+00:00",
-            "call": false,
-            "email": false
+    let info = json!({
+        "per_page": per_page,
+        "count": data.len(),
+        "page": offset / per_page + 1,
+        "sort_by": sort_by,
+        "sort_order": if ascending { "asc" } else { "desc" },
+        "more_records": more,
+        "next_page_token": next_page_token,
+        "previous_page_token": null,
+        "page_token_expiry": "2026-11-27T09:00:00+00:00",
+        "call": false,
+        "email": false
+    });
+    let mut body = String::with_capacity(data.iter().map(|d| d.len() + 1).sum::<usize>() + 512);
+    body.push_str("{\"data\":[");
+    for (i, record) in data.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
         }
-    }))
-    .into_response()
+        body.push_str(record);
+    }
+    body.push_str("],\"info\":");
+    body.push_str(&info.to_string());
+    body.push('}');
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn deleted(
