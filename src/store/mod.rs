@@ -168,10 +168,20 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { target, source })?;
+        // SQLite has no migration lock: two processes opening a new file
+        // at once (`serve` starting while `runs` is typed) can collide, and
+        // the one that loses finds the work done when it tries again.
+        let mut attempt = 0;
+        loop {
+            match migrator.run(&pool).await {
+                Ok(()) => break,
+                Err(_) if backend == Backend::Sqlite && attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                }
+                Err(source) => return Err(StoreError::Migrate { target, source }),
+            }
+        }
         Ok(Store { pool, backend })
     }
 

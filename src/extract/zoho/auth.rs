@@ -24,6 +24,9 @@ use super::error::ZohoError;
 use crate::config::Secret;
 use crate::store::{CachedAccess, Store};
 
+/// How a throttled token request is described (and recognised).
+const THROTTLED: &str = "throttled by the token endpoint";
+
 /// A token this close to its expiry is replaced before use.
 const EXPIRY_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
 
@@ -267,19 +270,20 @@ impl TokenSource {
                 Err(error) => self.classify(error)?,
             };
             attempt += 1;
+            let throttled = failure.starts_with(THROTTLED);
             if attempt > retries {
                 return Err(ZohoError::GaveUp {
                     endpoint: "POST /oauth/v2/token".to_owned(),
                     attempts: attempt,
                     last: failure,
-                    rate_limited: false,
+                    rate_limited: throttled,
                 });
             }
-            let wait = self
-                .settings
-                .backoff
-                .saturating_mul(2u32.saturating_pow(attempt - 1))
-                .min(Duration::from_secs(60));
+            let mut wait = crate::http::backoff(self.settings.backoff, attempt);
+            if throttled {
+                // Ten tokens per ten minutes: hammering only extends it.
+                wait = wait.max(self.settings.backoff.saturating_mul(30));
+            }
             warn!(attempt, failure = %failure, "Zoho token request failed; retrying.");
             tokio::time::sleep(wait).await;
         }
@@ -299,7 +303,7 @@ impl TokenSource {
             if code == "Access Denied"
                 || description.is_some_and(|d| d.contains("too many requests"))
             {
-                return Ok(format!("throttled: {detail}"));
+                return Ok(format!("{THROTTLED}: {detail}"));
             }
             Err(ZohoError::Auth {
                 accounts_url: self.settings.accounts_url.clone(),
