@@ -317,3 +317,42 @@ fn a_report_on_stale_data_fails_or_warns_as_the_job_says() {
     );
     assert!(!String::from_utf8_lossy(&fresh.stdout).contains("stale data"));
 }
+
+#[test]
+fn csv_text_is_safe_in_spreadsheets_and_a_bom_is_written_on_request() {
+    let workspace = Workspace::new();
+    let output = run_weekly(&workspace, &["--no-email"], &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    let deals = workspace.read(&format!("{WEEK}/deals.csv"));
+    let text = String::from_utf8_lossy(&deals);
+    assert!(
+        !deals.starts_with("\u{feff}".as_bytes()),
+        "no BOM unless asked"
+    );
+    assert!(
+        text.contains("\"'=HYPERLINK("),
+        "the sample's formula-like name is neutralised"
+    );
+    assert!(!text.contains(",\"=HYPERLINK(") && !text.contains(",=HYPERLINK("));
+
+    let job = String::from_utf8_lossy(&workspace.read("jobs/weekly-pipeline.toml")).replace(
+        "[publish.object_store]",
+        "[publish]\ncsv_bom = true\n\n[publish.object_store]",
+    );
+    workspace.write("jobs/weekly-pipeline.toml", &job);
+    let output = run_weekly(&workspace, &["--no-email"], &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    for file in [
+        "deals.csv",
+        "summary.csv",
+        "by_stage.csv",
+        "by_currency.csv",
+        "data_quality.csv",
+    ] {
+        let bytes = workspace.read(&format!("{WEEK}/{file}"));
+        assert!(
+            bytes.starts_with("\u{feff}".as_bytes()),
+            "{file} starts with a BOM"
+        );
+    }
+}

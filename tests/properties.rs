@@ -100,6 +100,7 @@ fn report(records: &[Value]) -> PipelineReport {
         sample: true,
         last_sync: None,
         stale_data: None,
+        csv_bom: false,
     };
     build_report(context, definition, deals).expect("a report")
 }

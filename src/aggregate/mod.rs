@@ -64,6 +64,8 @@ pub struct ReportContext {
     pub last_sync: Option<DateTime<Utc>>,
     /// Set when the data is older than the job allows and it publishes anyway.
     pub stale_data: Option<String>,
+    /// Start every CSV with a UTF-8 byte-order mark, for Excel.
+    pub csv_bom: bool,
 }
 
 /// One row of `data_quality.csv`.

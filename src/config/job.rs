@@ -125,6 +125,8 @@ pub struct EmailTarget {
 struct RawPublish {
     object_store: Option<ObjectStoreTarget>,
     email: Option<RawEmailTarget>,
+    #[serde(default)]
+    csv_bom: bool,
 }
 
 /// Where a report job's outputs go.
@@ -134,6 +136,8 @@ pub struct PublishTargets {
     pub object_store: Option<ObjectStoreTarget>,
     /// Email, if present.
     pub email: Option<EmailTarget>,
+    /// Start every CSV with a UTF-8 byte-order mark (for Excel users).
+    pub csv_bom: bool,
 }
 
 /// A job file as written.
@@ -289,6 +293,7 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
         publish: PublishTargets {
             object_store: raw.publish.object_store,
             email,
+            csv_bom: raw.publish.csv_bom,
         },
         file: path.to_owned(),
     })

@@ -76,6 +76,7 @@ pub async fn report(
         sample: env.deals.is_sample(),
         last_sync: sync.last_success_at,
         stale_data: stale_data.map(|(message, _)| message),
+        csv_bom: job.publish.csv_bom,
     };
     let home = env.config.settings.home_currency;
     let rate_mode = job.convert.rates;

@@ -12,14 +12,32 @@ fn date(value: Option<NaiveDate>) -> String {
     value.map(|d| d.to_string()).unwrap_or_default()
 }
 
+/// A text cell as written: one that a spreadsheet would read as a formula
+/// (`=`, `+`, `-`, `@`, tab or CR first) gets a leading `'`, so a deal named
+/// `=HYPERLINK(…)` stays text in Excel. Numbers never pass through here.
+fn text(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_owned(),
+    }
+}
+
 fn write(
     name: &'static str,
+    bom: bool,
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<OutputFile, RenderError> {
+    // The byte-order mark, for Excel users whose job asks for it, is what
+    // makes Excel read the file as UTF-8.
+    let start = if bom {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .from_writer(start);
     writer.write_record(header)?;
     let mut count = 0;
     for row in rows {
@@ -42,6 +60,7 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();
     write(
         "deals.csv",
+        report.context.csv_bom,
         &[
             "deal_id",
             "deal_name",
@@ -64,9 +83,9 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
         report.deals.iter().map(|d| {
             vec![
                 d.id.clone(),
-                d.name.clone(),
-                d.owner.clone(),
-                d.stage.clone(),
+                text(&d.name),
+                text(&d.owner),
+                text(&d.stage),
                 d.class.as_str().to_owned(),
                 d.currency.clone(),
                 d.amount
@@ -79,8 +98,8 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                 date(d.closing_date),
                 date(d.created_date),
                 date(d.modified_date),
-                d.pipeline.clone(),
-                d.account.clone(),
+                text(&d.pipeline),
+                text(&d.account),
                 d.problems
                     .iter()
                     .map(|p| p.kind.code())
@@ -184,8 +203,13 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     ];
     write(
         "summary.csv",
+        report.context.csv_bom,
         &["metric", "value", "unit"],
-        rows.into_iter().map(Vec::from),
+        // Provenance text (a rates source, a deal source) is text too.
+        rows.into_iter().map(|[metric, value, unit]| {
+            let value = if unit == "text" { text(&value) } else { value };
+            vec![metric, value, unit]
+        }),
     )
 }
 
@@ -194,6 +218,7 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
     let dp = report.context.base.minor_units();
     write(
         "by_stage.csv",
+        report.context.csv_bom,
         &[
             "stage",
             "known_stage",
@@ -205,7 +230,7 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
         ],
         report.by_stage.iter().map(|s| {
             vec![
-                s.stage.clone(),
+                text(&s.stage),
                 s.known.to_string(),
                 s.count.to_string(),
                 amount(s.amount, dp),
@@ -222,6 +247,7 @@ pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderErro
     let dp = report.context.base.minor_units();
     write(
         "by_currency.csv",
+        report.context.csv_bom,
         &[
             "currency",
             "deals",
@@ -249,11 +275,12 @@ pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderErro
 pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     write(
         "data_quality.csv",
+        report.context.csv_bom,
         &["deal_id", "deal_name", "problem", "severity", "detail"],
         report.quality.iter().map(|q| {
             vec![
                 q.deal_id.clone(),
-                q.deal_name.clone(),
+                text(&q.deal_name),
                 q.problem.kind.code().to_owned(),
                 if q.problem.kind.is_warning() {
                     "warning"
@@ -261,8 +288,29 @@ pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderErr
                     "note"
                 }
                 .to_owned(),
-                q.problem.detail.clone(),
+                text(&q.problem.detail),
             ]
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text;
+
+    #[test]
+    fn formula_looking_text_is_neutralised() {
+        for hostile in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(text(hostile), format!("'{hostile}"));
+        }
+        assert_eq!(text("Acme – renewal"), "Acme – renewal");
+        assert_eq!(text(""), "");
+    }
 }
