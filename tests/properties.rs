@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 const CURRENCIES: [&str; 7] = ["SGD", "USD", "EUR", "JPY", "KWD", "IDR", "VND"];
+const OWNERS: [&str; 3] = ["Ana Ruiz", "Bjørn Olsen", "=cmd"];
 const STAGES: [&str; 6] = [
     "Qualification",
     "Negotiation/Review",
@@ -39,7 +40,7 @@ fn record(
     json!({
         "id": format!("{index:06}"),
         "Deal_Name": format!("Deal {index}"),
-        "Owner": {"name": "Ana Ruiz", "id": "1", "email": "ana@example.com"},
+        "Owner": {"name": OWNERS[index % OWNERS.len()], "id": "1", "email": "ana@example.com"},
         "Amount": amount.map(|(mantissa, scale)| Value::String(Decimal::new(mantissa, scale).to_string())),
         "Currency": CURRENCIES[currency],
         "Stage": STAGES[stage],
@@ -169,6 +170,12 @@ proptest! {
         prop_assert_eq!(report.by_stage.iter().map(|s| s.amount).sum::<Decimal>(), open_amount);
         prop_assert_eq!(report.by_stage.iter().map(|s| s.weighted).sum::<Decimal>(), open_weighted);
         prop_assert_eq!(report.by_currency.iter().map(|c| c.amount_base).sum::<Decimal>(), all);
+        let owners = &report.by_owner;
+        prop_assert_eq!(owners.iter().map(|o| o.open_amount).sum::<Decimal>(), open_amount);
+        prop_assert_eq!(owners.iter().map(|o| o.open_weighted).sum::<Decimal>(), open_weighted);
+        prop_assert_eq!(owners.iter().map(|o| o.open_count).sum::<i64>(), report.kpis.open_count);
+        prop_assert_eq!(owners.iter().map(|o| o.won_amount).sum::<Decimal>(), report.kpis.won_amount);
+        prop_assert_eq!(owners.iter().map(|o| o.lost_amount).sum::<Decimal>(), report.kpis.lost_amount);
         let counted: u64 = report.by_currency.iter().map(|c| c.deals).sum();
         prop_assert_eq!(counted as usize, rows.len());
     }

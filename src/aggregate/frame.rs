@@ -18,6 +18,7 @@ pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataF
     let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
     df!(
         "stage" => deals.iter().map(|d| d.stage.as_str()).collect::<Vec<_>>(),
+        "owner" => deals.iter().map(|d| d.owner.as_str()).collect::<Vec<_>>(),
         "class" => deals.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),
         "amount" => deals.iter().map(|d| minor(d.amount_base)).collect::<Vec<_>>(),
         "weighted" => deals.iter().map(|d| minor(d.weighted_base)).collect::<Vec<_>>(),

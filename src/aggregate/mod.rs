@@ -2,6 +2,7 @@
 //! deals. One file per section.
 
 mod by_currency;
+mod by_owner;
 mod by_stage;
 mod deals;
 mod frame;
@@ -12,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 pub use by_currency::CurrencyRow;
+pub use by_owner::OwnerRow;
 pub use by_stage::StageRow;
 pub use deals::{Preparation, ReportDeal};
 pub use kpis::Kpis;
@@ -94,6 +96,8 @@ pub struct PipelineReport {
     pub by_stage: Vec<StageRow>,
     /// Every deal by original currency.
     pub by_currency: Vec<CurrencyRow>,
+    /// Pipeline and results per owner.
+    pub by_owner: Vec<OwnerRow>,
     /// Every problem of every deal.
     pub quality: Vec<QualityRow>,
 }
@@ -128,6 +132,14 @@ pub fn build_report(
     let by_stage =
         by_stage::by_stage(&frame, definition, context.as_of, minor).map_err(polars("by stage"))?;
     let by_currency = by_currency::by_currency(&deals);
+    let by_owner = by_owner::by_owner(
+        &frame,
+        context.as_of,
+        &context.period,
+        definition.windows.win_rate_days,
+        minor,
+    )
+    .map_err(polars("by owner"))?;
     let quality = deals
         .iter()
         .flat_map(|deal| {
@@ -145,6 +157,7 @@ pub fn build_report(
         kpis,
         by_stage,
         by_currency,
+        by_owner,
         quality,
     })
 }

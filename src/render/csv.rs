@@ -242,6 +242,39 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
     )
 }
 
+/// `by_owner.csv`: pipeline and results per owner.
+pub fn by_owner_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let dp = report.context.base.minor_units();
+    write(
+        "by_owner.csv",
+        report.context.csv_bom,
+        &[
+            "owner",
+            "open_count",
+            "open_amount",
+            "open_weighted",
+            "won_count",
+            "won_amount",
+            "lost_count",
+            "lost_amount",
+            "win_rate_count",
+        ],
+        report.by_owner.iter().map(|o| {
+            vec![
+                text(&o.owner),
+                o.open_count.to_string(),
+                amount(o.open_amount, dp),
+                amount(o.open_weighted, dp),
+                o.won_count.to_string(),
+                amount(o.won_amount, dp),
+                o.lost_count.to_string(),
+                amount(o.lost_amount, dp),
+                ratio(o.win_rate_count, 4),
+            ]
+        }),
+    )
+}
+
 /// `by_currency.csv`: every deal by original currency, with the rate used.
 pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();

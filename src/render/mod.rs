@@ -55,6 +55,7 @@ pub fn render_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderEr
         csv::summary_csv(report)?,
         csv::deals_csv(report)?,
         csv::by_stage_csv(report)?,
+        csv::by_owner_csv(report)?,
         csv::by_currency_csv(report)?,
         csv::data_quality_csv(report)?,
     ])
