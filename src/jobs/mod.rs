@@ -184,19 +184,24 @@ pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
 /// Runs `work` while recording a heartbeat for the run every [`HEARTBEAT`],
 /// so that a run whose process died can be told from one still going.
 async fn with_heartbeat<T>(env: &Environment, run_id: &str, work: impl Future<Output = T>) -> T {
-    let mut beat = tokio::time::interval(HEARTBEAT);
-    beat.tick().await;
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            done = &mut work => return done,
-            _ = beat.tick() => {
-                if let Err(e) = env.store.heartbeat(run_id, Utc::now()).await {
-                    warn!(error = %e, "Could not record the run's heartbeat.");
-                }
+    // A task of its own: beating inside this future would stop `work` from
+    // being polled while the beat waits for a database connection that
+    // `work` itself holds (SQLite has one).
+    let store = env.store.clone();
+    let run_id = run_id.to_owned();
+    let beat = tokio::spawn(async move {
+        let mut every = tokio::time::interval(HEARTBEAT);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(e) = store.heartbeat(&run_id, Utc::now()).await {
+                warn!(error = %e, "Could not record the run's heartbeat.");
             }
         }
-    }
+    });
+    let done = work.await;
+    beat.abort();
+    done
 }
 
 async fn run_steps(

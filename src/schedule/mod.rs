@@ -187,21 +187,26 @@ async fn run_holding(
     tick: DateTime<Utc>,
     request: RunRequest,
 ) {
-    let run = run_job(env, request);
-    tokio::pin!(run);
-    let mut renew = tokio::time::interval(Duration::from_secs(20));
-    renew.tick().await;
-    loop {
-        tokio::select! {
-            // The run is recorded and logged either way.
-            _ = &mut run => break,
-            _ = renew.tick() => {
-                if let Err(e) = env.store.extend_tick(&job.name, tick, &env.worker_id, Utc::now() + LEASE).await {
-                    warn!(job = %job.name, error = %e, "Could not renew the claim on the tick.");
+    // Renewed from a task of its own, for the reason `with_heartbeat` gives.
+    let renew = tokio::spawn({
+        let (store, job, holder) = (env.store.clone(), job.name.clone(), env.worker_id.clone());
+        async move {
+            let mut every = tokio::time::interval(Duration::from_secs(20));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = store
+                    .extend_tick(&job, tick, &holder, Utc::now() + LEASE)
+                    .await
+                {
+                    warn!(job = %job, error = %e, "Could not renew the claim on the tick.");
                 }
             }
         }
-    }
+    });
+    // The run is recorded and logged either way.
+    let _ = run_job(env, request).await;
+    renew.abort();
     if let Err(e) = env
         .store
         .finish_tick(&job.name, tick, &env.worker_id, Utc::now())
