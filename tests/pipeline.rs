@@ -60,6 +60,7 @@ fn the_weekly_pipeline_publishes_pdf_csvs_manifest_and_email() {
     );
 
     let expected = [
+        "by_close_month.csv",
         "by_currency.csv",
         "by_owner.csv",
         "by_stage.csv",
@@ -82,7 +83,7 @@ fn the_weekly_pipeline_publishes_pdf_csvs_manifest_and_email() {
     assert_eq!(manifest["rates"]["date"], "2026-11-23");
     assert_eq!(manifest["sample_data"], true);
     let files = manifest["files"].as_array().expect("files");
-    assert_eq!(files.len(), 7);
+    assert_eq!(files.len(), 8);
     for file in files {
         let name = file["name"].as_str().expect("name");
         let bytes = workspace.read(&format!("{WEEK}/{name}"));
@@ -244,7 +245,7 @@ fn a_dry_run_writes_locally_and_publishes_nothing() {
         workspace
             .files_in("out/dry-run/weekly-pipeline/2026-W47")
             .len(),
-        8
+        9
     );
 }
 

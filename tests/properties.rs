@@ -106,8 +106,8 @@ fn report(records: &[Value]) -> PipelineReport {
     build_report(context, definition, deals).expect("a report")
 }
 
-/// (class, amount_base, weighted_base) of every row of `deals.csv`.
-fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal)> {
+/// (class, amount_base, weighted_base, closing_date) of every row of `deals.csv`.
+fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal, String)> {
     let files = render_files(report).expect("render");
     let file = files
         .iter()
@@ -116,10 +116,11 @@ fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal)> {
     let mut reader = csv::Reader::from_reader(&file.bytes[..]);
     let headers = reader.headers().expect("header").clone();
     let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
-    let (class, base, weighted) = (
+    let (class, base, weighted, closing) = (
         column("stage_class"),
         column("amount_base"),
         column("weighted_base"),
+        column("closing_date"),
     );
     let decimal = |text: &str| {
         if text.is_empty() {
@@ -136,6 +137,7 @@ fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal)> {
                 row[class].to_owned(),
                 decimal(&row[base]),
                 decimal(&row[weighted]),
+                row[closing].to_owned(),
             )
         })
         .collect()
@@ -176,6 +178,20 @@ proptest! {
         prop_assert_eq!(owners.iter().map(|o| o.open_count).sum::<i64>(), report.kpis.open_count);
         prop_assert_eq!(owners.iter().map(|o| o.won_amount).sum::<Decimal>(), report.kpis.won_amount);
         prop_assert_eq!(owners.iter().map(|o| o.lost_amount).sum::<Decimal>(), report.kpis.lost_amount);
+        // Overdue and the six months from November 2026: closing before 2027-05-01.
+        let bucketed: Decimal = rows
+            .iter()
+            .filter(|r| r.0 == open && !r.3.is_empty() && r.3.as_str() < "2027-05-01")
+            .map(|r| r.1)
+            .sum();
+        prop_assert_eq!(report.by_close_month.len(), 7);
+        prop_assert_eq!(report.by_close_month.iter().map(|m| m.amount).sum::<Decimal>(), bucketed);
+        let overdue: Decimal = rows
+            .iter()
+            .filter(|r| r.0 == open && !r.3.is_empty() && r.3.as_str() < "2026-11-23")
+            .map(|r| r.1)
+            .sum();
+        prop_assert_eq!(report.by_close_month[0].amount, overdue);
         let counted: u64 = report.by_currency.iter().map(|c| c.deals).sum();
         prop_assert_eq!(counted as usize, rows.len());
     }

@@ -13,6 +13,11 @@ pub fn day(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
 
+/// Month number of a date (year × 12 + month − 1), for monthly buckets.
+pub fn month(date: NaiveDate) -> i32 {
+    date.year() * 12 + date.month0() as i32
+}
+
 /// Builds the frame every section queries.
 pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataFrame> {
     let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
@@ -23,6 +28,7 @@ pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataF
         "amount" => deals.iter().map(|d| minor(d.amount_base)).collect::<Vec<_>>(),
         "weighted" => deals.iter().map(|d| minor(d.weighted_base)).collect::<Vec<_>>(),
         "closing" => deals.iter().map(|d| d.closing_date.map(day)).collect::<Vec<_>>(),
+        "closing_month" => deals.iter().map(|d| d.closing_date.map(month)).collect::<Vec<_>>(),
         "created" => deals.iter().map(|d| d.created_date.map(day)).collect::<Vec<_>>(),
     )
 }

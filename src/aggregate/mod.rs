@@ -1,6 +1,7 @@
 //! Aggregate: the pipeline report, computed with polars from the prepared
 //! deals. One file per section.
 
+mod by_close_month;
 mod by_currency;
 mod by_owner;
 mod by_stage;
@@ -12,6 +13,7 @@ pub mod period;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+pub use by_close_month::CloseMonthRow;
 pub use by_currency::CurrencyRow;
 pub use by_owner::OwnerRow;
 pub use by_stage::StageRow;
@@ -98,6 +100,8 @@ pub struct PipelineReport {
     pub by_currency: Vec<CurrencyRow>,
     /// Pipeline and results per owner.
     pub by_owner: Vec<OwnerRow>,
+    /// Open pipeline by expected closing month.
+    pub by_close_month: Vec<CloseMonthRow>,
     /// Every problem of every deal.
     pub quality: Vec<QualityRow>,
 }
@@ -140,6 +144,13 @@ pub fn build_report(
         minor,
     )
     .map_err(polars("by owner"))?;
+    let by_close_month = by_close_month::by_close_month(
+        &frame,
+        context.as_of,
+        definition.windows.months_ahead,
+        minor,
+    )
+    .map_err(polars("by close month"))?;
     let quality = deals
         .iter()
         .flat_map(|deal| {
@@ -158,6 +169,7 @@ pub fn build_report(
         by_stage,
         by_currency,
         by_owner,
+        by_close_month,
         quality,
     })
 }

@@ -275,6 +275,24 @@ pub fn by_owner_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
     )
 }
 
+/// `by_close_month.csv`: open pipeline by expected closing month.
+pub fn by_close_month_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let dp = report.context.base.minor_units();
+    write(
+        "by_close_month.csv",
+        report.context.csv_bom,
+        &["bucket", "count", "amount", "weighted"],
+        report.by_close_month.iter().map(|m| {
+            vec![
+                m.bucket.clone(),
+                m.count.to_string(),
+                amount(m.amount, dp),
+                amount(m.weighted, dp),
+            ]
+        }),
+    )
+}
+
 /// `by_currency.csv`: every deal by original currency, with the rate used.
 pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();

@@ -56,6 +56,7 @@ pub fn render_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderEr
         csv::deals_csv(report)?,
         csv::by_stage_csv(report)?,
         csv::by_owner_csv(report)?,
+        csv::by_close_month_csv(report)?,
         csv::by_currency_csv(report)?,
         csv::data_quality_csv(report)?,
     ])
