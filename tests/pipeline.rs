@@ -8,11 +8,16 @@ use rust_decimal::Decimal;
 use crate::support::{Workspace, describe, postgres_url};
 
 const WEEK: &str = "out/bucket/pipeline-pulse/weekly-pipeline/2026/W47";
-const CSVS: [&str; 4] = [
+const CSVS: [&str; 9] = [
+    "by_close_month.csv",
+    "by_currency.csv",
+    "by_owner.csv",
     "by_stage.csv",
     "data_quality.csv",
     "deals.csv",
+    "stale.csv",
     "summary.csv",
+    "top_deals.csv",
 ];
 
 fn run_weekly(
@@ -68,7 +73,9 @@ fn the_weekly_pipeline_publishes_pdf_csvs_manifest_and_email() {
         "deals.csv",
         "manifest.json",
         "pipeline-summary.pdf",
+        "stale.csv",
         "summary.csv",
+        "top_deals.csv",
     ];
     assert_eq!(workspace.files_in(WEEK), expected);
     assert_eq!(
@@ -83,7 +90,7 @@ fn the_weekly_pipeline_publishes_pdf_csvs_manifest_and_email() {
     assert_eq!(manifest["rates"]["date"], "2026-11-23");
     assert_eq!(manifest["sample_data"], true);
     let files = manifest["files"].as_array().expect("files");
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 10);
     for file in files {
         let name = file["name"].as_str().expect("name");
         let bytes = workspace.read(&format!("{WEEK}/{name}"));
@@ -245,7 +252,7 @@ fn a_dry_run_writes_locally_and_publishes_nothing() {
         workspace
             .files_in("out/dry-run/weekly-pipeline/2026-W47")
             .len(),
-        9
+        11
     );
 }
 

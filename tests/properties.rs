@@ -192,6 +192,10 @@ proptest! {
             .map(|r| r.1)
             .sum();
         prop_assert_eq!(report.by_close_month[0].amount, overdue);
+        let with_amount = report.deals.iter().filter(|d| d.class == StageClass::Open && d.amount_base.is_some()).count();
+        prop_assert_eq!(report.top_deals.len(), with_amount);
+        let top: Vec<Decimal> = report.top_deals.iter().filter_map(|&i| report.deals[i].amount_base).collect();
+        prop_assert!(top.windows(2).all(|w| w[0] >= w[1]), "largest first: {:?}", top);
         let counted: u64 = report.by_currency.iter().map(|c| c.deals).sum();
         prop_assert_eq!(counted as usize, rows.len());
     }

@@ -22,6 +22,7 @@ pub fn month(date: NaiveDate) -> i32 {
 pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataFrame> {
     let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
     df!(
+        "row" => (0..deals.len() as u32).collect::<Vec<_>>(),
         "stage" => deals.iter().map(|d| d.stage.as_str()).collect::<Vec<_>>(),
         "owner" => deals.iter().map(|d| d.owner.as_str()).collect::<Vec<_>>(),
         "class" => deals.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),
@@ -30,6 +31,7 @@ pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataF
         "closing" => deals.iter().map(|d| d.closing_date.map(day)).collect::<Vec<_>>(),
         "closing_month" => deals.iter().map(|d| d.closing_date.map(month)).collect::<Vec<_>>(),
         "created" => deals.iter().map(|d| d.created_date.map(day)).collect::<Vec<_>>(),
+        "modified" => deals.iter().map(|d| d.modified_date.map(day)).collect::<Vec<_>>(),
     )
 }
 

@@ -5,6 +5,7 @@ mod by_close_month;
 mod by_currency;
 mod by_owner;
 mod by_stage;
+mod deal_lists;
 mod deals;
 mod frame;
 mod kpis;
@@ -102,6 +103,12 @@ pub struct PipelineReport {
     pub by_owner: Vec<OwnerRow>,
     /// Open pipeline by expected closing month.
     pub by_close_month: Vec<CloseMonthRow>,
+    /// Open deals with an amount, largest first (indexes into `deals`).
+    pub top_deals: Vec<usize>,
+    /// How many of `top_deals` the report lists.
+    pub top_n: usize,
+    /// Open deals untouched for the stale window, oldest first (indexes).
+    pub stale: Vec<usize>,
     /// Every problem of every deal.
     pub quality: Vec<QualityRow>,
 }
@@ -151,6 +158,9 @@ pub fn build_report(
         minor,
     )
     .map_err(polars("by close month"))?;
+    let top_deals = deal_lists::top_deals(&frame).map_err(polars("top deals"))?;
+    let stale = deal_lists::stale_deals(&frame, context.as_of, definition.windows.stale_days)
+        .map_err(polars("stale deals"))?;
     let quality = deals
         .iter()
         .flat_map(|deal| {
@@ -170,6 +180,9 @@ pub fn build_report(
         by_currency,
         by_owner,
         by_close_month,
+        top_deals,
+        top_n: definition.windows.top_n as usize,
+        stale,
         quality,
     })
 }

@@ -293,6 +293,75 @@ pub fn by_close_month_csv(report: &PipelineReport) -> Result<OutputFile, RenderE
     )
 }
 
+/// The columns every deal list shares.
+const DEAL_LIST: [&str; 8] = [
+    "deal_id",
+    "deal_name",
+    "owner",
+    "stage",
+    "closing_date",
+    "modified_date",
+    "amount_base",
+    "weighted_base",
+];
+
+fn deal_list_row(report: &PipelineReport, index: usize) -> Vec<String> {
+    let dp = report.context.base.minor_units();
+    let d = &report.deals[index];
+    vec![
+        d.id.clone(),
+        text(&d.name),
+        text(&d.owner),
+        text(&d.stage),
+        date(d.closing_date),
+        date(d.modified_date),
+        opt_amount(d.amount_base, dp),
+        opt_amount(d.weighted_base, dp),
+    ]
+}
+
+/// `top_deals.csv`: the report's top N open deals by base amount.
+pub fn top_deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let mut header = vec!["rank"];
+    header.extend(DEAL_LIST);
+    write(
+        "top_deals.csv",
+        report.context.csv_bom,
+        &header,
+        report
+            .top_deals
+            .iter()
+            .take(report.top_n)
+            .enumerate()
+            .map(|(rank, &index)| {
+                let mut row = vec![(rank + 1).to_string()];
+                row.extend(deal_list_row(report, index));
+                row
+            }),
+    )
+}
+
+/// `stale.csv`: open deals untouched for the stale window, oldest first.
+pub fn stale_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let mut header = DEAL_LIST.to_vec();
+    header.push("days_since_modified");
+    write(
+        "stale.csv",
+        report.context.csv_bom,
+        &header,
+        report.stale.iter().map(|&index| {
+            let mut row = deal_list_row(report, index);
+            row.push(
+                report.deals[index]
+                    .modified_date
+                    .map(|m| (report.context.as_of - m).num_days().to_string())
+                    .unwrap_or_default(),
+            );
+            row
+        }),
+    )
+}
+
 /// `by_currency.csv`: every deal by original currency, with the rate used.
 pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();

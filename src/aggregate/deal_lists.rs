@@ -1,0 +1,49 @@
+//! Sections that list deals: the top open deals and the stale ones.
+
+use chrono::{Days, NaiveDate};
+use polars::prelude::*;
+
+use super::frame::day;
+use crate::config::StageClass;
+
+/// Rows (indexes into the report's deals) of a filtered, sorted frame.
+fn rows(frame: LazyFrame) -> PolarsResult<Vec<usize>> {
+    let picked = frame.select([col("row")]).collect()?;
+    Ok(picked
+        .column("row")?
+        .u32()?
+        .into_no_null_iter()
+        .map(|row| row as usize)
+        .collect())
+}
+
+fn open(frame: &DataFrame) -> LazyFrame {
+    frame
+        .clone()
+        .lazy()
+        .filter(col("class").eq(lit(StageClass::Open.as_str())))
+}
+
+/// Every open deal with a base amount, largest first (ties by row, that is
+/// by deal id). The report shows the first N and says how many more.
+pub fn top_deals(frame: &DataFrame) -> PolarsResult<Vec<usize>> {
+    rows(open(frame).filter(col("amount").is_not_null()).sort(
+        ["amount", "row"],
+        SortMultipleOptions::default().with_order_descending_multi([true, false]),
+    ))
+}
+
+/// Open deals last modified before `as_of − stale_days`, the longest
+/// untouched first.
+pub fn stale_deals(
+    frame: &DataFrame,
+    as_of: NaiveDate,
+    stale_days: u32,
+) -> PolarsResult<Vec<usize>> {
+    let cutoff = as_of - Days::new(u64::from(stale_days));
+    rows(
+        open(frame)
+            .filter(col("modified").lt(lit(day(cutoff))))
+            .sort(["modified", "row"], SortMultipleOptions::default()),
+    )
+}
