@@ -18,7 +18,7 @@ pub use job::{
     SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
-    PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass, StageDefinition,
+    ForecastCategory, PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass, StageDefinition,
     Windows,
 };
 pub use secret::Secret;
