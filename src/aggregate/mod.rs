@@ -23,9 +23,7 @@ pub use by_stage::StageRow;
 pub use deals::{Preparation, ReportDeal};
 pub use forecast::ForecastRow;
 pub use kpis::Kpis;
-pub use movement::{
-    Baseline, Movement, MovementRow, MovementStep, SlippedRow, SnapshotDeal,
-};
+pub use movement::{Baseline, Movement, MovementRow, MovementStep, SlippedRow, SnapshotDeal};
 pub use period::Period;
 
 use crate::config::{ReportDefinition, SectionDefinition};

@@ -178,8 +178,12 @@ impl Comparison {
         let is = |column: &str, class: StageClass| {
             col(column).eq(lit(class.as_str())).fill_null(lit(false))
         };
-        let (open_then, open_now) = (is("s_class", StageClass::Open), is("class", StageClass::Open));
-        let (then_present, now_present) = (col("s_class").is_not_null(), col("class").is_not_null());
+        let (open_then, open_now) = (
+            is("s_class", StageClass::Open),
+            is("class", StageClass::Open),
+        );
+        let (then_present, now_present) =
+            (col("s_class").is_not_null(), col("class").is_not_null());
         // A deal without a base amount counts 0, so that every deal is in
         // exactly the steps its class changes put it in.
         let (then, now) = (
@@ -189,7 +193,10 @@ impl Comparison {
         let both_open = open_then.clone().and(open_now.clone());
         let steps = [
             (open_then.clone(), then.clone()),
-            (open_now.clone().and(then_present.clone().not()), now.clone()),
+            (
+                open_now.clone().and(then_present.clone().not()),
+                now.clone(),
+            ),
             (
                 both_open.clone().and(now.clone().gt(then.clone())),
                 now.clone() - then.clone(),

@@ -15,11 +15,11 @@ use crate::aggregate::{
 use crate::config::{Freshness, JobDefinition, OnStale, ReportDefinition};
 use crate::extract::Deal;
 use crate::fx::{CurrencyCode, RateMode, RateSet};
-use crate::store::VersionAt;
 use crate::publish::{
     self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key,
 };
 use crate::render::{self, OutputFile, PDF_NAME, email::email};
+use crate::store::VersionAt;
 
 /// Builds the job's report for the as-of date and publishes it to the
 /// job's targets (or only to the dry-run folder).
@@ -197,7 +197,12 @@ async fn read_deals(
     };
     let read = env
         .store
-        .versions_at(has_baseline.then_some(period_start), end, READ_BATCH, sender)
+        .versions_at(
+            has_baseline.then_some(period_start),
+            end,
+            READ_BATCH,
+            sender,
+        )
         .await;
     let (now, then) = parse
         .await

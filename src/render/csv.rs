@@ -204,9 +204,21 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     for f in &report.forecast {
         let name = f.category.as_str();
         rows.extend([
-            [format!("forecast_{name}_count"), f.count.to_string(), "count".into()],
-            [format!("forecast_{name}_amount"), amount(f.amount, dp), base.into()],
-            [format!("forecast_{name}_weighted"), amount(f.weighted, dp), base.into()],
+            [
+                format!("forecast_{name}_count"),
+                f.count.to_string(),
+                "count".into(),
+            ],
+            [
+                format!("forecast_{name}_amount"),
+                amount(f.amount, dp),
+                base.into(),
+            ],
+            [
+                format!("forecast_{name}_weighted"),
+                amount(f.weighted, dp),
+                base.into(),
+            ],
         ]);
     }
     write(
@@ -241,7 +253,10 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
             vec![
                 text(&s.stage),
                 s.known.to_string(),
-                s.forecast.map(|f| f.as_str()).unwrap_or_default().to_owned(),
+                s.forecast
+                    .map(|f| f.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
                 s.count.to_string(),
                 amount(s.amount, dp),
                 amount(s.weighted, dp),
@@ -433,7 +448,9 @@ pub fn no_baseline_note(
             "no baseline: deal history starts at {}, after the period start {start}",
             from.format("%Y-%m-%dT%H:%M:%SZ")
         ),
-        None => format!("no baseline: no sync has finished, so there is no deal history at the period start {start}"),
+        None => format!(
+            "no baseline: no sync has finished, so there is no deal history at the period start {start}"
+        ),
     }
 }
 
@@ -489,7 +506,9 @@ pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderErro
                 c.deals.to_string(),
                 c.with_amount.to_string(),
                 c.amount.normalize().to_string(),
-                c.rate.map(|r| r.to_string()).unwrap_or_default(),
+                c.rate
+                    .map(|r| r.normalize().to_string())
+                    .unwrap_or_default(),
                 amount(c.amount_base, dp),
                 c.without_base.to_string(),
             ]

@@ -386,7 +386,9 @@ impl Store {
             let at_end = valid_to.as_deref().is_none_or(|to| to > end_text.as_str());
             let at_start = start.is_some()
                 && valid_from <= start_text
-                && valid_to.as_deref().is_none_or(|to| to > start_text.as_str());
+                && valid_to
+                    .as_deref()
+                    .is_none_or(|to| to > start_text.as_str());
             pending.push(VersionAt {
                 payload: row.try_get("payload").map_err(read())?,
                 at_start,
