@@ -242,12 +242,12 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
         &[
             "stage",
             "known_stage",
-            "forecast_category",
             "count",
             "amount",
             "weighted",
             "share_of_open",
             "average_age_days",
+            "forecast_category",
         ],
         report.by_stage.iter().map(|s| {
             vec![
@@ -262,6 +262,7 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
                 amount(s.weighted, dp),
                 ratio(s.share, 4),
                 ratio(s.average_age_days, 1),
+                s.forecast.map(|f| f.as_str()).unwrap_or_default().to_owned(),
             ]
         }),
     )
