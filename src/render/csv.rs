@@ -253,16 +253,15 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
             vec![
                 text(&s.stage),
                 s.known.to_string(),
-                s.forecast
-                    .map(|f| f.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
                 s.count.to_string(),
                 amount(s.amount, dp),
                 amount(s.weighted, dp),
                 ratio(s.share, 4),
                 ratio(s.average_age_days, 1),
-                s.forecast.map(|f| f.as_str()).unwrap_or_default().to_owned(),
+                s.forecast
+                    .map(|f| f.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
             ]
         }),
     )
