@@ -15,6 +15,7 @@ use pipeline_pulse::aggregate::{Movement, MovementStep};
 use serde_json::{Value, json};
 
 use crate::support::reports::{self, Inputs, file, render};
+use crate::support::{Workspace, describe, postgres_url};
 
 const RATES: &str = r#"{"date": "2026-11-25 00:00:00+00", "base": "USD",
   "rates": {"SGD": "1.35", "USD": "1", "EUR": "0.9", "JPY": "150"}}"#;
@@ -135,7 +136,7 @@ fn now() -> Vec<Value> {
             None,
             None,
             "2026-11-02",
-            "2026-11-21",
+            "2026-11-02",
         ),
         // 4,000.00 / 50 % = 2,000.00; was 5,000 closing 2026-11-30: decreased, moved later.
         deal(
@@ -539,4 +540,74 @@ fn without_a_baseline_movement_says_so_and_invents_nothing() {
     let slipped = lf(&file(&files, "slipped.csv").bytes);
     assert_eq!(slipped.lines().count(), 3, "{slipped}");
     assert!(!slipped.contains("moved_later"));
+}
+
+/// Writes `records` as the one response page of a file deal source.
+fn write_page(workspace: &Workspace, records: &[Value]) {
+    let dir = workspace.join("pages");
+    std::fs::create_dir_all(&dir).expect("pages folder");
+    let page = json!({"data": records, "info": {"per_page": 200, "count": records.len(), "more_records": false}});
+    std::fs::write(dir.join("deals.json"), page.to_string()).expect("write page");
+}
+
+/// The history path end to end: a first sync of the period-start deals, a
+/// second of today's, then a report as of 2026-11-25 rebuilt from the
+/// stored versions must give the movement and slipped deals computed
+/// in-process from the two deal sets. (A file source sends no deletions,
+/// so D11, deleted in the golden set, is left out of the start.)
+fn movement_from_stored_history(database: &[(&str, &str)]) {
+    let workspace = Workspace::new();
+    let pages = workspace.join("pages").display().to_string();
+    let mut vars = vec![("SAMPLE_DATA_DIR", pages.as_str())];
+    vars.extend_from_slice(database);
+    let then: Vec<Value> = then().into_iter().filter(|d| d["id"] != "D11").collect();
+    write_page(&workspace, &then);
+    let first = workspace.run(&["--run-once", "sync-deals"], &vars);
+    assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
+    write_page(&workspace, &now());
+    let report = workspace.run(
+        &[
+            "--run-once",
+            "weekly-pipeline",
+            "--as-of",
+            "2026-11-25",
+            "--no-email",
+        ],
+        &vars,
+    );
+    assert_eq!(report.status.code(), Some(3), "{}", describe(&report));
+
+    let (expected, _) = reports::build(Inputs {
+        now: &now(),
+        then: Some(&then),
+        as_of: as_of(),
+        rates: &reports::bundled_rates(),
+    });
+    let expected = render(&expected);
+    let folder = "out/bucket/pipeline-pulse/weekly-pipeline/2026/W47";
+    for name in ["movement.csv", "slipped.csv", "by_stage.csv", "deals.csv"] {
+        assert_eq!(
+            lf(&workspace.read(&format!("{folder}/{name}"))),
+            lf(&file(&expected, name).bytes),
+            "{name}"
+        );
+    }
+    let movement = lf(&workspace.read(&format!("{folder}/movement.csv")));
+    assert!(
+        movement.starts_with("step,deals,amount,note\nstart,7,"),
+        "{movement}"
+    );
+}
+
+#[test]
+fn movement_is_rebuilt_from_the_stored_history_on_sqlite() {
+    movement_from_stored_history(&[]);
+}
+
+#[tokio::test]
+async fn movement_is_rebuilt_from_the_stored_history_on_postgres() {
+    let url = postgres_url().await;
+    tokio::task::spawn_blocking(move || movement_from_stored_history(&[("DATABASE_URL", &url)]))
+        .await
+        .expect("test thread");
 }
