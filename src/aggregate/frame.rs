@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
@@ -23,22 +24,75 @@ pub fn month(date: NaiveDate) -> i32 {
     date.year() * 12 + date.month0() as i32
 }
 
-/// Builds the frame every section queries.
+/// Builds the frame every section queries, a column per task on all cores.
 pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataFrame> {
-    let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
-    df!(
-        "row" => (0..deals.len() as u32).collect::<Vec<_>>(),
-        "id" => deals.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
-        "stage" => deals.iter().map(|d| d.stage.as_str()).collect::<Vec<_>>(),
-        "owner" => deals.iter().map(|d| d.owner.as_str()).collect::<Vec<_>>(),
-        "class" => deals.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),
-        "amount" => deals.iter().map(|d| minor(d.amount_base)).collect::<Vec<_>>(),
-        "weighted" => deals.iter().map(|d| minor(d.weighted_base)).collect::<Vec<_>>(),
-        "closing" => deals.iter().map(|d| d.closing_date.map(day)).collect::<Vec<_>>(),
-        "closing_month" => deals.iter().map(|d| d.closing_date.map(month)).collect::<Vec<_>>(),
-        "created" => deals.iter().map(|d| d.created_date.map(day)).collect::<Vec<_>>(),
-        "modified" => deals.iter().map(|d| d.modified_date.map(day)).collect::<Vec<_>>(),
+    type Build<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
+    let minor = move |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
+    let builds: Vec<(&str, Build<'_>)> = vec![
+        (
+            "row",
+            Box::new(|| {
+                Column::new(
+                    PlSmallStr::EMPTY,
+                    (0..deals.len() as u32).collect::<Vec<_>>(),
+                )
+            }),
+        ),
+        ("id", Box::new(|| column(deals, |d| d.id.as_str()))),
+        ("key", Box::new(|| column(deals, |d| numeric_id(&d.id)))),
+        ("stage", Box::new(|| column(deals, |d| d.stage.as_str()))),
+        ("owner", Box::new(|| column(deals, |d| d.owner.as_str()))),
+        ("class", Box::new(|| column(deals, |d| d.class.as_str()))),
+        (
+            "amount",
+            Box::new(move || column(deals, |d| minor(d.amount_base))),
+        ),
+        (
+            "weighted",
+            Box::new(move || column(deals, |d| minor(d.weighted_base))),
+        ),
+        (
+            "closing",
+            Box::new(|| column(deals, |d| d.closing_date.map(day))),
+        ),
+        (
+            "closing_month",
+            Box::new(|| column(deals, |d| d.closing_date.map(month))),
+        ),
+        (
+            "created",
+            Box::new(|| column(deals, |d| d.created_date.map(day))),
+        ),
+        (
+            "modified",
+            Box::new(|| column(deals, |d| d.modified_date.map(day))),
+        ),
+    ];
+    let columns = builds
+        .par_iter()
+        .map(|(name, build)| build().with_name((*name).into()))
+        .collect();
+    DataFrame::new(deals.len(), columns)
+}
+
+fn column<'a, T>(deals: &'a [ReportDeal], value: impl Fn(&'a ReportDeal) -> T) -> Column
+where
+    Series: NamedFrom<Vec<T>, [T]>,
+{
+    Column::new(
+        PlSmallStr::EMPTY,
+        deals.iter().map(value).collect::<Vec<_>>(),
     )
+}
+
+/// A Zoho record id as a number: joins on it are several times faster
+/// than on text. `None` for an id that is not exactly one (a file
+/// source's `D01`, or `007`, which would not print back the same).
+pub fn numeric_id(id: &str) -> Option<u64> {
+    let canonical = !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && (id == "0" || !id.starts_with('0'));
+    canonical.then(|| id.parse().ok()).flatten()
 }
 
 /// Reads an integer cell, treating null as 0.

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::frame::{count_where, day, from_day};
+use super::frame::{count_where, day, from_day, numeric_id};
 use crate::config::StageClass;
 use crate::fx::money::{from_minor, to_minor};
 
@@ -143,12 +143,17 @@ impl Comparison {
         };
         let then = df!(
             "id" => deals.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+            "key" => deals.iter().map(|d| numeric_id(&d.id)).collect::<Vec<_>>(),
             "s_class" => deals.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),
             "s_amount" => deals.iter().map(|d| d.amount_base.and_then(|a| to_minor(a, minor_units))).collect::<Vec<_>>(),
             "s_closing" => deals.iter().map(|d| d.closing_date.map(day)).collect::<Vec<_>>(),
         )?;
+        // Every id numeric (as Zoho's are): join on the number.
+        let numeric =
+            frame.column("key")?.null_count() == 0 && then.column("key")?.null_count() == 0;
+        let key = if numeric { "key" } else { "id" };
         let now = frame.clone().lazy().select([
-            col("id"),
+            col(key),
             col("row"),
             col("class"),
             col("amount"),
@@ -157,9 +162,10 @@ impl Comparison {
         // Joined once, queried by both sections.
         let joined = now
             .join(
-                then.lazy(),
-                [col("id")],
-                [col("id")],
+                then.lazy()
+                    .select([col(key), col("s_class"), col("s_amount"), col("s_closing")]),
+                [col(key)],
+                [col(key)],
                 JoinArgs::new(JoinType::Full),
             )
             .select([

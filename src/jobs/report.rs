@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
+use rayon::prelude::*;
 use tracing::{Instrument, Span, info, info_span, warn};
 
 use super::refresh_rates::ensure_rates;
@@ -154,7 +155,7 @@ impl Inputs {
 
 /// Versions read per batch: parsing runs on a blocking thread while the
 /// next batch is read.
-const READ_BATCH: usize = 2_000;
+const READ_BATCH: usize = 8_000;
 
 /// The deals at the end of the as-of day, prepared, and the deal set at
 /// the first instant of the period when history reaches back that far.
@@ -177,18 +178,22 @@ async fn read_deals(
                 let preparation = inputs.preparation(base, timezone);
                 let (mut now, mut then) = (Vec::new(), Vec::new());
                 while let Some(batch) = receiver.blocking_recv() {
-                    for version in batch {
-                        let record: serde_json::Value = serde_json::from_str(&version.payload)
-                            .context("a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)")?;
-                        let Some(deal) = Deal::from_record(&record) else {
-                            continue;
-                        };
-                        if version.at_start {
-                            then.push(preparation.snapshot(&deal));
-                        }
-                        if version.at_end {
-                            now.push(preparation.prepare(deal));
-                        }
+                    let prepared = batch
+                        .into_par_iter()
+                        .map(|version| {
+                            let record: serde_json::Value = serde_json::from_str(&version.payload)
+                                .context("a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)")?;
+                            let Some(deal) = Deal::from_record(&record) else {
+                                return Ok((None, None));
+                            };
+                            let at_start = version.at_start.then(|| preparation.snapshot(&deal));
+                            let at_end = version.at_end.then(|| preparation.prepare(deal));
+                            Ok((at_start, at_end))
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    for (at_start, at_end) in prepared {
+                        then.extend(at_start);
+                        now.extend(at_end);
                     }
                 }
                 Ok((now, then))

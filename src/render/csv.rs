@@ -132,7 +132,7 @@ fn write_lines<T: Sync>(
     let body = |chunk: &[T]| -> Result<Vec<u8>, RenderError> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::with_capacity(chunk.len() * 64));
+            .from_writer(Vec::with_capacity(chunk.len() * 128));
         let mut line = Line::default();
         for item in chunk {
             line.clear();
@@ -152,8 +152,10 @@ fn write_lines<T: Sync>(
             .par_chunks(chunk)
             .map(body)
             .collect::<Result<_, _>>()?;
+        bytes.reserve_exact(parts.iter().map(Vec::len).sum());
+        // Each part is freed once copied, so the file is held about once.
         for part in parts {
-            bytes.extend(part);
+            bytes.extend_from_slice(&part);
         }
     }
     Ok(OutputFile {

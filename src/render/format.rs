@@ -20,12 +20,13 @@ pub fn push_amount(out: &mut String, value: Decimal, dp: u32) {
     if mantissa < 0 {
         out.push('-');
     }
-    let digits = mantissa.unsigned_abs().to_string();
+    let mut buffer = [0_u8; 40];
+    let digits = decimal_digits(mantissa.unsigned_abs(), &mut buffer);
     let dp = dp as usize;
     if digits.len() <= dp {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', dp - digits.len()));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let (int, frac) = digits.split_at(digits.len() - dp);
         out.push_str(int);
@@ -34,6 +35,20 @@ pub fn push_amount(out: &mut String, value: Decimal, dp: u32) {
             out.push_str(frac);
         }
     }
+}
+
+/// The decimal digits of `n`, written from the end of `buffer`.
+fn decimal_digits(mut n: u128, buffer: &mut [u8; 40]) -> &str {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[start..]).unwrap_or_default()
 }
 
 /// An optional amount; empty when absent.
