@@ -8,6 +8,7 @@
 //! and run history; [`config`] reads everything in.
 
 pub mod aggregate;
+pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod extract;

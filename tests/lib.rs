@@ -4,6 +4,7 @@
 mod cli;
 mod pipeline;
 mod properties;
+mod publish;
 mod rates;
 mod serve;
 mod storage;

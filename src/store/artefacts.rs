@@ -99,4 +99,82 @@ impl Store {
         .map_err(query_error("recording a delivery"))?;
         Ok(())
     }
+
+    /// The addresses of a recipient set that already received the period's
+    /// email (after a send that failed for others).
+    pub async fn delivered_addresses(
+        &self,
+        job: &str,
+        period: &str,
+        recipients: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT address FROM delivery_recipients WHERE job = $1 AND period = $2 AND recipients = $3 ORDER BY address",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(recipients)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("looking up delivered addresses"))
+    }
+
+    /// Records that one address accepted the period's email.
+    pub async fn record_delivered_address(
+        &self,
+        job: &str,
+        period: &str,
+        recipients: &str,
+        address: &str,
+        run_id: &str,
+        response: &str,
+        delivered_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO delivery_recipients (job, period, recipients, address, run_id, response, delivered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job, period, recipients, address) DO UPDATE SET \
+             run_id = excluded.run_id, response = excluded.response, delivered_at = excluded.delivered_at",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(recipients)
+        .bind(address)
+        .bind(run_id)
+        .bind(response)
+        .bind(db_time(delivered_at))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("recording a delivered address"))?;
+        Ok(())
+    }
+
+    /// Forgets a delivery and its addresses, so that `--force` sends the
+    /// whole set again (and a forced send that fails part-way is retried
+    /// for the rest by a plain rerun).
+    pub async fn forget_delivery(
+        &self,
+        job: &str,
+        period: &str,
+        recipients: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("starting to forget a delivery"))?;
+        for table in ["deliveries", "delivery_recipients"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE job = $1 AND period = $2 AND recipients = $3"
+            ))
+            .bind(job)
+            .bind(period)
+            .bind(recipients)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("forgetting a delivery"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_error("committing a forgotten delivery"))
+    }
 }
