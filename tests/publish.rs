@@ -460,6 +460,33 @@ fn a_partly_refused_send_is_retried_only_for_the_refused_recipient() {
 }
 
 #[test]
+fn an_empty_report_is_not_emailed_when_the_job_says_so() {
+    let workspace = Workspace::new();
+    let job = job(BUCKET, false, 10_000_000).replace(
+        "link_expiry_hours = 2",
+        "link_expiry_hours = 2\nskip_when_empty = true",
+    );
+    workspace.write("jobs/weekly-pipeline.toml", &job);
+    workspace.write(
+        "empty/page-1.json",
+        r#"{"data": [], "info": {"per_page": 200, "count": 0, "page": 1, "more_records": false}}"#,
+    );
+    let smtp = SmtpCapture::start();
+    let output = local_run(&workspace, &smtp, &[("SAMPLE_DATA_DIR", "empty")]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("nothing to report"),
+        "{}",
+        describe(&output)
+    );
+    assert!(smtp.messages().is_empty());
+}
+
+#[test]
 fn starttls_is_required_unless_plain_is_allowed() {
     let workspace = Workspace::new();
     let smtp = SmtpCapture::start();

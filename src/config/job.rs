@@ -303,10 +303,11 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
         ),
         _ => {}
     }
+    let email_from = raw.publish.email.as_ref().map(|e| e.from.clone());
     let email = raw.publish.email.and_then(|e| email_target(e, &at, errors));
     let ops = raw
         .ops
-        .and_then(|o| ops_target(o, email.as_ref(), &at, errors));
+        .and_then(|o| ops_target(o, email_from.as_deref(), &at, errors));
     if !has_report_step && (raw.publish.object_store.is_some() || email.is_some()) {
         errors.push(at("publish"), "only a job with a `report` step publishes");
     }
@@ -371,7 +372,7 @@ fn mailboxes(
 
 fn ops_target(
     raw: RawOps,
-    email: Option<&EmailTarget>,
+    email_from: Option<&str>,
     at: &dyn Fn(&str) -> String,
     errors: &mut ConfigErrors,
 ) -> Option<OpsTarget> {
@@ -380,18 +381,17 @@ fn ops_target(
     if raw.to.is_empty() {
         errors.push(at("ops.to"), "name at least one recipient");
     }
-    let from = match &raw.from {
-        Some(from) => mailboxes("ops.from", std::slice::from_ref(from), at, errors).pop(),
-        None => match email {
-            Some(email) => Some(email.from.clone()),
-            None => {
-                errors.push(
-                    at("ops.from"),
-                    "name the sender (or configure [publish.email], whose sender is used)",
-                );
-                None
-            }
-        },
+    let from = match (&raw.from, email_from) {
+        (Some(from), _) => mailboxes("ops.from", std::slice::from_ref(from), at, errors).pop(),
+        // A bad report sender is already reported under publish.email.from.
+        (None, Some(from)) => from.parse::<Mailbox>().ok(),
+        (None, None) => {
+            errors.push(
+                at("ops.from"),
+                "name the sender (or configure [publish.email], whose sender is used)",
+            );
+            None
+        }
     };
     if errors.issues().len() > before {
         return None;
@@ -451,4 +451,85 @@ fn email_target(
         link_expiry_hours: raw.link_expiry_hours,
         skip_when_empty: raw.skip_when_empty,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#"name = "weekly"
+cron = "0 0 7 * * Mon"
+timezone = "Asia/Singapore"
+steps = ["report"]
+report = "pipeline-summary"
+"#;
+
+    fn parse(body: &str) -> Result<JobDefinition, ConfigErrors> {
+        let mut errors = ConfigErrors::default();
+        let job = parse_job(
+            Path::new("jobs/weekly.toml"),
+            &format!("{HEAD}{body}"),
+            &mut errors,
+        );
+        errors
+            .into_result(job)
+            .map(|job| job.expect("a job when no errors"))
+    }
+
+    #[test]
+    fn email_options_default_and_ops_borrow_the_sender() {
+        let job = parse(
+            r#"
+[publish.email]
+to = ["a@example.com"]
+from = "Reports <reports@example.com>"
+
+[ops]
+to = ["oncall@example.com"]
+"#,
+        )
+        .expect("valid");
+        let email = job.publish.email.expect("email");
+        assert_eq!(email.max_attachment_bytes, 10_000_000);
+        assert_eq!(email.link_expiry_hours, 72);
+        assert!(!email.skip_when_empty);
+        let ops = job.ops.expect("ops");
+        assert_eq!(ops.from.email.to_string(), "reports@example.com");
+        assert_eq!(ops.to.len(), 1);
+    }
+
+    #[test]
+    fn bad_email_and_ops_settings_are_named_by_key() {
+        let errors = parse(
+            r#"
+[publish.email]
+to = ["a@example.com", "not an address"]
+from = "reports@example.com"
+link_expiry_hours = 200
+
+[ops]
+to = []
+"#,
+        )
+        .expect_err("invalid");
+        let locations: Vec<_> = errors
+            .issues()
+            .iter()
+            .map(|i| i.location.as_str())
+            .collect();
+        assert_eq!(
+            locations,
+            [
+                "jobs/weekly.toml: publish.email.to",
+                "jobs/weekly.toml: publish.email.link_expiry_hours",
+                "jobs/weekly.toml: ops.to"
+            ]
+        );
+        let without_sender =
+            parse("\n[ops]\nto = [\"oncall@example.com\"]\n").expect_err("no sender");
+        assert_eq!(
+            without_sender.issues()[0].location,
+            "jobs/weekly.toml: ops.from"
+        );
+    }
 }

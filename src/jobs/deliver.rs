@@ -18,6 +18,7 @@ use crate::publish::{
 };
 use crate::render::email::{FilesNote, email};
 use crate::render::{OutputFile, PDF_NAME};
+use crate::store::DeliveryKey;
 
 /// Where this run's files were published, for links in the email.
 pub struct Published {
@@ -59,13 +60,18 @@ pub async fn deliver_report(
         }
         warn!(previous_run = %run, "Sending again because of --force.");
     }
+    let key = DeliveryKey {
+        job,
+        period: &period,
+        recipients: &set,
+    };
     if request.force {
-        env.store.forget_delivery(job, &period, &set).await?;
+        env.store.forget_delivery(key).await?;
     }
-    let done = env.store.delivered_addresses(job, &period, &set).await?;
+    let done = env.store.delivered_addresses(key).await?;
     let pending: Vec<_> = envelope_recipients(target)
         .into_iter()
-        .filter(|a| !done.iter().any(|d| d.eq_ignore_ascii_case(&a.to_string())))
+        .filter(|a| !done.iter().any(|d| d.eq_ignore_ascii_case(a.as_ref())))
         .collect();
 
     let wanted: Vec<&OutputFile> = files
@@ -117,9 +123,7 @@ pub async fn deliver_report(
             Ok(response) => {
                 env.store
                     .record_delivered_address(
-                        job,
-                        &period,
-                        &set,
+                        key,
                         &address.to_string().to_lowercase(),
                         run_id,
                         &response,

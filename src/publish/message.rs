@@ -60,7 +60,7 @@ pub fn envelope_recipients(target: &EmailTarget) -> Vec<Address> {
 }
 
 fn same_address(a: &Address, b: &Address) -> bool {
-    a.to_string().eq_ignore_ascii_case(&b.to_string())
+    AsRef::<str>::as_ref(a).eq_ignore_ascii_case(b.as_ref())
 }
 
 /// The recipient set as one stable string, for the delivery record.

@@ -20,6 +20,17 @@ pub struct ArtefactRecord {
     pub sha256: String,
 }
 
+/// One delivery: a job's email of a period to one recipient set.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryKey<'a> {
+    /// The job.
+    pub job: &'a str,
+    /// The period's label.
+    pub period: &'a str,
+    /// The recipient set, as `recipients_key` writes it.
+    pub recipients: &'a str,
+}
+
 impl Store {
     /// Records the objects a run published.
     pub async fn record_artefacts(
@@ -104,16 +115,14 @@ impl Store {
     /// email (after a send that failed for others).
     pub async fn delivered_addresses(
         &self,
-        job: &str,
-        period: &str,
-        recipients: &str,
+        key: DeliveryKey<'_>,
     ) -> Result<Vec<String>, StoreError> {
         sqlx::query_scalar(
             "SELECT address FROM delivery_recipients WHERE job = $1 AND period = $2 AND recipients = $3 ORDER BY address",
         )
-        .bind(job)
-        .bind(period)
-        .bind(recipients)
+        .bind(key.job)
+        .bind(key.period)
+        .bind(key.recipients)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("looking up delivered addresses"))
@@ -122,9 +131,7 @@ impl Store {
     /// Records that one address accepted the period's email.
     pub async fn record_delivered_address(
         &self,
-        job: &str,
-        period: &str,
-        recipients: &str,
+        key: DeliveryKey<'_>,
         address: &str,
         run_id: &str,
         response: &str,
@@ -135,9 +142,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job, period, recipients, address) DO UPDATE SET \
              run_id = excluded.run_id, response = excluded.response, delivered_at = excluded.delivered_at",
         )
-        .bind(job)
-        .bind(period)
-        .bind(recipients)
+        .bind(key.job)
+        .bind(key.period)
+        .bind(key.recipients)
         .bind(address)
         .bind(run_id)
         .bind(response)
@@ -151,12 +158,7 @@ impl Store {
     /// Forgets a delivery and its addresses, so that `--force` sends the
     /// whole set again (and a forced send that fails part-way is retried
     /// for the rest by a plain rerun).
-    pub async fn forget_delivery(
-        &self,
-        job: &str,
-        period: &str,
-        recipients: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn forget_delivery(&self, key: DeliveryKey<'_>) -> Result<(), StoreError> {
         let mut tx = self
             .pool
             .begin()
@@ -166,9 +168,9 @@ impl Store {
             sqlx::query(&format!(
                 "DELETE FROM {table} WHERE job = $1 AND period = $2 AND recipients = $3"
             ))
-            .bind(job)
-            .bind(period)
-            .bind(recipients)
+            .bind(key.job)
+            .bind(key.period)
+            .bind(key.recipients)
             .execute(&mut *tx)
             .await
             .map_err(query_error("forgetting a delivery"))?;
