@@ -7,7 +7,7 @@ use sha2::Digest;
 
 use crate::support::moto::Moto;
 use crate::support::s3_proxy::S3Proxy;
-use crate::support::smtp::{Captured, SmtpCapture};
+use crate::support::smtp::{Captured, Security, SmtpCapture, test_ca};
 use crate::support::{Workspace, describe};
 
 const BUCKET: &str = "finance-reports";
@@ -487,6 +487,57 @@ fn an_empty_report_is_not_emailed_when_the_job_says_so() {
 }
 
 #[test]
+fn starttls_and_implicit_tls_carry_the_credentials_encrypted() {
+    let ca = test_ca();
+    let ca = ca.to_str().expect("path");
+    for (security, mode) in [
+        (Security::StartTls, "starttls"),
+        (Security::Implicit, "tls"),
+    ] {
+        let workspace = Workspace::new();
+        let smtp = SmtpCapture::start_with(security);
+        smtp.require_auth("reports@example.com", "tls-only-password");
+        let output = local_run(
+            &workspace,
+            &smtp,
+            &[
+                ("SMTP_SECURITY", mode),
+                ("SMTP_HOST", "localhost"),
+                ("SMTP_CA_FILE", ca),
+                ("SMTP_USERNAME", "reports@example.com"),
+                ("SMTP_PASSWORD", "tls-only-password"),
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{mode}: {}",
+            describe(&output)
+        );
+        let messages = smtp.messages();
+        assert_eq!(messages.len(), 1, "{mode}");
+        assert!(messages[0].tls, "{mode}: the message came in the clear");
+        assert_eq!(
+            messages[0].auth,
+            Some((
+                "reports@example.com".to_owned(),
+                "tls-only-password".to_owned()
+            ))
+        );
+    }
+    // Without the private CA the certificate is not trusted: nothing is sent.
+    let workspace = Workspace::new();
+    let smtp = SmtpCapture::start_with(Security::Implicit);
+    let untrusted = local_run(
+        &workspace,
+        &smtp,
+        &[("SMTP_SECURITY", "tls"), ("SMTP_HOST", "localhost")],
+    );
+    assert_eq!(untrusted.status.code(), Some(1), "{}", describe(&untrusted));
+    assert!(smtp.messages().is_empty());
+}
+
+#[test]
 fn starttls_is_required_unless_plain_is_allowed() {
     let workspace = Workspace::new();
     let smtp = SmtpCapture::start();
@@ -598,4 +649,24 @@ fn credentials_come_from_secrets_manager_and_never_reach_the_logs() {
     assert_eq!(partial.status.code(), Some(2), "{}", describe(&partial));
     let stderr = String::from_utf8_lossy(&partial.stderr);
     assert!(stderr.contains("no key `SMTP_PASSWORD`"), "{stderr}");
+}
+
+#[test]
+fn with_s3_every_uploading_job_needs_a_bucket() {
+    let workspace = Workspace::new();
+    let output = workspace.run(&["jobs", "validate"], &[("OBJECT_STORE", "s3")]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("weekly-pipeline.toml: publish.object_store.bucket"),
+        "{stderr}"
+    );
+    let output = workspace.run(
+        &["jobs", "validate"],
+        &[
+            ("OBJECT_STORE", "s3"),
+            ("S3_BUCKET", "acme-finance-reports"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }

@@ -95,6 +95,9 @@ pub struct SmtpSettings {
     pub password: Option<Secret>,
     /// `SMTP_TIMEOUT_SECS`: the limit on each SMTP command.
     pub timeout_secs: u32,
+    /// `SMTP_CA_FILE`: PEM certificates trusted besides the public roots,
+    /// for a relay with a certificate of a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// How email leaves.
@@ -571,6 +574,7 @@ fn smtp_settings(v: &mut Vars<'_>) -> SmtpSettings {
         username,
         password,
         timeout_secs: v.number("SMTP_TIMEOUT_SECS", 30, 1..=600),
+        ca_file: v.get("SMTP_CA_FILE").map(PathBuf::from),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{Mailer, PublishError};
@@ -23,19 +23,33 @@ impl SmtpMailer {
     /// first message.
     pub fn new(settings: &SmtpSettings) -> Result<SmtpMailer, PublishError> {
         let server = format!("{}:{}", settings.host, settings.port);
-        let tls = |make: fn(TlsParameters) -> Tls| {
-            TlsParameters::new(settings.host.clone())
-                .map(make)
-                .map_err(|e| PublishError::Smtp {
-                    server: server.clone(),
-                    message: e.to_string(),
-                })
+        let error = |message: String| PublishError::Smtp {
+            server: server.clone(),
+            message,
+        };
+        let mut parameters = TlsParameters::builder(settings.host.clone());
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| error(format!("reading SMTP_CA_FILE {}: {e}", path.display())))?;
+            let certificate = Certificate::from_pem(&pem).map_err(|e| {
+                error(format!(
+                    "SMTP_CA_FILE {} holds no PEM certificates: {e}",
+                    path.display()
+                ))
+            })?;
+            parameters = parameters.add_root_certificate(certificate);
+        }
+        let parameters = || {
+            parameters
+                .clone()
+                .build_rustls()
+                .map_err(|e| error(e.to_string()))
         };
         let tls = match settings.security {
             // STARTTLS is required, not opportunistic: a server that cannot
             // upgrade never sees the credentials or the report.
-            SmtpSecurity::StartTls => tls(Tls::Required)?,
-            SmtpSecurity::ImplicitTls => tls(Tls::Wrapper)?,
+            SmtpSecurity::StartTls => Tls::Required(parameters()?),
+            SmtpSecurity::ImplicitTls => Tls::Wrapper(parameters()?),
             SmtpSecurity::Plain => Tls::None,
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)

@@ -1,14 +1,61 @@
 //! A capturing SMTP server on loopback: speaks enough ESMTP for a real
-//! client (EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA with dot-unstuffing,
-//! RSET, NOOP, QUIT), stores each accepted message with its envelope, and
-//! can refuse chosen recipients with a permanent 550.
+//! client (EHLO, STARTTLS, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA with
+//! dot-unstuffing, RSET, NOOP, QUIT), plain, with STARTTLS or with implicit
+//! TLS (the certificate of `tests/fixtures/smtp-tls`), stores each accepted
+//! message with its envelope, and can refuse recipients with a 550.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// How the server protects the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// No TLS, and no STARTTLS offered.
+    Plain,
+    /// STARTTLS offered, and required before MAIL.
+    StartTls,
+    /// TLS from the first byte.
+    Implicit,
+}
+
+/// The CA that signed the server's certificate, for `SMTP_CA_FILE`.
+pub fn test_ca() -> PathBuf {
+    fixtures().join("ca.pem")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/smtp-tls")
+}
+
+fn acceptor() -> TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(fixtures().join("cert.pem"))
+        .expect("test certificate")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_file(fixtures().join("key.pem")).expect("test key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server certificate");
+    TlsAcceptor::from(Arc::new(config))
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+type BoxStream = Pin<Box<dyn Stream>>;
 
 /// One accepted message.
 #[derive(Debug, Clone)]
@@ -21,6 +68,8 @@ pub struct Captured {
     pub data: Vec<u8>,
     /// The user and password of `AUTH`, if the client authenticated.
     pub auth: Option<(String, String)>,
+    /// Whether the message came over TLS.
+    pub tls: bool,
 }
 
 #[derive(Default)]
@@ -41,8 +90,13 @@ pub struct SmtpCapture {
 }
 
 impl SmtpCapture {
-    /// Starts the server; it accepts any client until told otherwise.
+    /// Starts a plain server; it accepts any client until told otherwise.
     pub fn start() -> SmtpCapture {
+        Self::start_with(Security::Plain)
+    }
+
+    /// Starts a server with the given protection.
+    pub fn start_with(security: Security) -> SmtpCapture {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -54,11 +108,22 @@ impl SmtpCapture {
         let addr = listener.local_addr().expect("smtp address");
         let state = Shared::default();
         let shared = state.clone();
+        let acceptor = acceptor();
         runtime.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let state = shared.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let _ = session(stream, state).await;
+                    let (stream, tls): (BoxStream, bool) = if security == Security::Implicit {
+                        match acceptor.accept(stream).await {
+                            Ok(tls) => (Box::pin(tls), true),
+                            Err(_) => return,
+                        }
+                    } else {
+                        (Box::pin(stream), false)
+                    };
+                    let offer = (security == Security::StartTls).then_some(acceptor);
+                    let _ = session(stream, tls, offer, state).await;
                 });
             }
         });
@@ -114,10 +179,14 @@ fn decode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn session(stream: TcpStream, state: Shared) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    write.write_all(b"220 capture ESMTP\r\n").await?;
+async fn session(
+    stream: BoxStream,
+    mut tls: bool,
+    mut starttls: Option<TlsAcceptor>,
+    state: Shared,
+) -> std::io::Result<()> {
+    let mut lines = BufReader::new(stream);
+    say(&mut lines, b"220 capture ESMTP\r\n").await?;
     let mut from = String::new();
     let mut to: Vec<String> = Vec::new();
     let mut auth: Option<(String, String)> = None;
@@ -130,12 +199,29 @@ async fn session(stream: TcpStream, state: Shared) -> std::io::Result<()> {
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
         let reply: String = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            "250-capture\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n"
-                .to_owned()
+            let offer = if starttls.is_some() && !tls {
+                "250-STARTTLS\r\n"
+            } else {
+                ""
+            };
+            format!(
+                "250-capture\r\n{offer}250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n"
+            )
+        } else if upper == "STARTTLS"
+            && !tls
+            && let Some(acceptor) = starttls.take()
+        {
+            say(&mut lines, b"220 Ready to start TLS\r\n").await?;
+            let upgraded = acceptor.accept(lines.into_inner()).await?;
+            lines = BufReader::new(Box::pin(upgraded) as BoxStream);
+            tls = true;
+            // The client starts again with EHLO; nothing said before counts.
+            auth = None;
+            continue;
         } else if upper.starts_with("AUTH PLAIN") {
             let mut initial = command[10..].trim().to_owned();
             if initial.is_empty() {
-                write.write_all(b"334 \r\n").await?;
+                say(&mut lines, b"334 \r\n").await?;
                 line.clear();
                 lines.read_line(&mut line).await?;
                 initial = line.trim().to_owned();
@@ -147,18 +233,20 @@ async fn session(stream: TcpStream, state: Shared) -> std::io::Result<()> {
             auth = Some((user, password));
             check_auth(&state, &auth)
         } else if upper.starts_with("AUTH LOGIN") {
-            write.write_all(b"334 VXNlcm5hbWU6\r\n").await?;
+            say(&mut lines, b"334 VXNlcm5hbWU6\r\n").await?;
             line.clear();
             lines.read_line(&mut line).await?;
             let user = decode(&line);
-            write.write_all(b"334 UGFzc3dvcmQ6\r\n").await?;
+            say(&mut lines, b"334 UGFzc3dvcmQ6\r\n").await?;
             line.clear();
             lines.read_line(&mut line).await?;
             auth = Some((user, decode(&line)));
             check_auth(&state, &auth)
         } else if upper.starts_with("MAIL FROM:") {
             let needs_auth = state.lock().expect("smtp state").credentials.is_some();
-            if needs_auth && auth.is_none() {
+            if starttls.is_some() && !tls {
+                "530 5.7.0 Must issue a STARTTLS command first\r\n".to_owned()
+            } else if needs_auth && auth.is_none() {
                 "530 5.7.0 Authentication required\r\n".to_owned()
             } else {
                 from = address(&command[10..]);
@@ -180,9 +268,7 @@ async fn session(stream: TcpStream, state: Shared) -> std::io::Result<()> {
                 "250 OK\r\n".to_owned()
             }
         } else if upper == "DATA" {
-            write
-                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                .await?;
+            say(&mut lines, b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
             let mut data = Vec::new();
             loop {
                 let mut raw = Vec::new();
@@ -205,6 +291,7 @@ async fn session(stream: TcpStream, state: Shared) -> std::io::Result<()> {
                 to: to.clone(),
                 data,
                 auth: auth.clone(),
+                tls,
             });
             format!("250 OK queued as capture-{}\r\n", s.messages.len())
         } else if upper == "RSET" {
@@ -213,13 +300,20 @@ async fn session(stream: TcpStream, state: Shared) -> std::io::Result<()> {
         } else if upper == "NOOP" {
             "250 OK\r\n".to_owned()
         } else if upper == "QUIT" {
-            write.write_all(b"221 Bye\r\n").await?;
+            say(&mut lines, b"221 Bye\r\n").await?;
             return Ok(());
         } else {
             "502 Command not implemented\r\n".to_owned()
         };
-        write.write_all(reply.as_bytes()).await?;
+        say(&mut lines, reply.as_bytes()).await?;
     }
+}
+
+/// Writes a reply and flushes it (TLS buffers what it is given).
+async fn say(lines: &mut BufReader<BoxStream>, text: &[u8]) -> std::io::Result<()> {
+    let stream = lines.get_mut();
+    stream.write_all(text).await?;
+    stream.flush().await
 }
 
 fn check_auth(state: &Shared, auth: &Option<(String, String)>) -> String {
