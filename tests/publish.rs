@@ -289,6 +289,22 @@ fn s3_objects_land_typed_encrypted_and_announced_last_then_the_email_carries_the
         "the attached PDF is the published PDF"
     );
     assert!(messages.iter().all(|m| m.data == message.data));
+    let message_id = parsed.message_id().expect("Message-ID").to_owned();
+    let recorded: Vec<(String, String)> = setup.workspace.database(async |db| {
+        sqlx::query_as("SELECT recipients, message_id FROM deliveries")
+            .fetch_all(db)
+            .await
+            .expect("deliveries")
+    });
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(
+        recorded[0].0,
+        "archive@example.com,cfo@example.com,leadership@example.com,salesops@example.com"
+    );
+    assert!(
+        recorded[0].1.contains(&message_id),
+        "{recorded:?} vs {message_id}"
+    );
 
     // Exactly once: a rerun sends nothing, --force sends once more.
     let rerun = setup.run(&[]);
@@ -669,4 +685,79 @@ fn with_s3_every_uploading_job_needs_a_bucket() {
         ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn large_objects_go_up_in_parts_and_kms_encryption_is_requested() {
+    use pipeline_pulse::config::{Encryption, S3Settings};
+    use pipeline_pulse::publish::{ObjectStore, S3Store};
+    let moto = Moto::start();
+    moto.create_bucket(BUCKET);
+    let proxy = S3Proxy::start(&moto.url());
+    let store = S3Store::new(
+        &moto.sdk(&proxy.url()),
+        &S3Settings {
+            bucket: Some(BUCKET.to_owned()),
+            endpoint_url: Some(proxy.url()),
+            force_path_style: true,
+            encryption: Encryption::Kms {
+                key_id: "alias/finance-reports".to_owned(),
+            },
+            multipart_threshold: 6 * 1024 * 1024,
+            part_size: 5 * 1024 * 1024,
+        },
+    );
+    // 11 MiB of varied bytes: three parts, the last one short.
+    let bytes: Vec<u8> = (0..11 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let key = "exports/big.csv";
+    moto.block_on(store.put(key, &bytes, "text/csv; charset=utf-8"))
+        .expect("multipart upload");
+    let parts = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.method == "PUT" && s.target.contains("partNumber="))
+        .count();
+    assert_eq!(parts, 3);
+    assert_eq!(moto.get(BUCKET, key), bytes);
+    let head = moto.head(BUCKET, key);
+    assert!(
+        head.e_tag().is_some_and(|e| e.ends_with("-3\"")),
+        "{:?}",
+        head.e_tag()
+    );
+    assert_eq!(head.content_type(), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        head.server_side_encryption().map(|s| s.as_str()),
+        Some("aws:kms")
+    );
+    assert_eq!(head.ssekms_key_id(), Some("alias/finance-reports"));
+
+    // A refused part aborts the upload: no object, no parts left behind.
+    let started = proxy.seen().len();
+    proxy.fail_writes_to(Some("exports/refused.csv"));
+    let error = moto
+        .block_on(store.put("exports/refused.csv", &bytes, "text/csv"))
+        .expect_err("refused");
+    assert!(error.to_string().contains("AccessDenied"), "{error}");
+    assert_eq!(moto.keys(BUCKET), [key]);
+    let s3 = moto.s3();
+    let pending = moto.block_on(async {
+        s3.list_multipart_uploads()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .expect("list uploads")
+            .uploads()
+            .len()
+    });
+    assert_eq!(pending, 0);
+    let seen = proxy.seen();
+    assert!(
+        seen[started..]
+            .iter()
+            .any(|s| s.method == "DELETE" && s.target.contains("uploadId=")),
+        "the upload was not aborted: {seen:#?}"
+    );
 }

@@ -113,6 +113,11 @@ pub async fn deliver_report(
     };
     let content = email(report, &target.subject, &note);
     let message = build_message(target, content, &attachments)?;
+    let message_id = message
+        .headers()
+        .get_raw("Message-ID")
+        .unwrap_or_default()
+        .to_owned();
     let raw = message.formatted();
 
     let mut failed = Vec::new();
@@ -147,14 +152,7 @@ pub async fn deliver_report(
         );
     }
     env.store
-        .record_delivery(
-            job,
-            &period,
-            &set,
-            run_id,
-            &format!("{sent} recipients"),
-            Utc::now(),
-        )
+        .record_delivery(job, &period, &set, run_id, &message_id, Utc::now())
         .await?;
     info!(recipients = sent, "Emailed the report.");
     let how = if note.links.is_empty() {

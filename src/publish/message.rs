@@ -16,6 +16,7 @@ pub fn build_message(
     attachments: &[&OutputFile],
 ) -> Result<Message, PublishError> {
     let mut builder = Message::builder()
+        .message_id(Some(message_id(&target.from.email)))
         .from(target.from.clone())
         .subject(content.subject);
     for to in &target.to {
@@ -59,6 +60,12 @@ pub fn envelope_recipients(target: &EmailTarget) -> Vec<Address> {
     all
 }
 
+/// A unique `Message-ID` in the sender's domain. Every recipient of one
+/// delivery gets the same id, so clients see one message.
+fn message_id(from: &Address) -> String {
+    format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from.domain())
+}
+
 fn same_address(a: &Address, b: &Address) -> bool {
     AsRef::<str>::as_ref(a).eq_ignore_ascii_case(b.as_ref())
 }
@@ -82,6 +89,7 @@ pub fn ops_message(
     error: &str,
 ) -> Result<Message, PublishError> {
     let mut builder = Message::builder()
+        .message_id(Some(message_id(&ops.from.email)))
         .from(ops.from.clone())
         .subject(format!("[pipeline-pulse] {job} failed (run {run_id})"));
     for to in &ops.to {

@@ -88,7 +88,8 @@ impl Moto {
         ]
     }
 
-    fn sdk(&self, endpoint: &str) -> aws_config::SdkConfig {
+    /// SDK configuration for clients of this server (fixed credentials).
+    pub fn sdk(&self, endpoint: &str) -> aws_config::SdkConfig {
         use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
         aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())

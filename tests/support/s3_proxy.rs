@@ -56,8 +56,8 @@ impl S3Proxy {
         self.server.url()
     }
 
-    /// From now on, writes (PUT, POST) to paths ending in `suffix` fail with
-    /// 403 AccessDenied; `None` lets everything through.
+    /// From now on, PUTs (objects and parts) to paths ending in `suffix`
+    /// fail with 403 AccessDenied; `None` lets everything through.
     pub fn fail_writes_to(&self, suffix: Option<&str>) {
         *self.state.fail_suffix.lock().expect("proxy state") = suffix.map(str::to_owned);
     }
@@ -86,7 +86,19 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         .expect("proxy state")
         .as_ref()
         .is_some_and(|suffix| path.ends_with(suffix.as_str()));
-    if refused && (method == "PUT" || method == "POST") {
+    let mut headers = HeaderMap::new();
+    for (name, value) in request.headers() {
+        if name != "host" && name != "content-length" {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    // The whole body is read first, as S3 does, so the client sees the
+    // answer rather than a broken pipe.
+    let body = match to_bytes(request.into_body(), 64 * 1024 * 1024).await {
+        Ok(body) => body,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    if refused && method == "PUT" {
         // 403 is not retried by the SDK, so the test sees one refusal.
         return (
             StatusCode::FORBIDDEN,
@@ -95,16 +107,6 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         )
             .into_response();
     }
-    let mut headers = HeaderMap::new();
-    for (name, value) in request.headers() {
-        if name != "host" && name != "content-length" {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    let body = match to_bytes(request.into_body(), 64 * 1024 * 1024).await {
-        Ok(body) => body,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    };
     let upstream = state
         .client
         .request(method, format!("{}{target}", state.upstream))
