@@ -274,6 +274,10 @@ fn s3_objects_land_typed_encrypted_and_announced_last_then_the_email_carries_the
     let text = parsed.body_text(0).expect("a text part");
     assert!(text.contains("Open pipeline:"), "{text}");
     assert!(text.contains("Top open deals"), "{text}");
+    assert!(
+        text.contains("Movement of the open pipeline since 2026-11-16"),
+        "{text}"
+    );
     let attachments: Vec<_> = parsed.attachments().collect();
     assert_eq!(attachments.len(), 1);
     assert_eq!(

@@ -18,8 +18,8 @@ pub use job::{
     Step, SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
-    PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass, StageDefinition,
-    Windows,
+    ForecastCategory, PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass,
+    StageDefinition, Windows,
 };
 pub use secret::Secret;
 pub use settings::{

@@ -1,8 +1,9 @@
 //! The email: subject, plain text and HTML (inline styles only, table
 //! layout, so Outlook and Gmail render it alike).
 
+use super::csv::no_baseline_note;
 use super::format::{grouped, percent};
-use crate::aggregate::PipelineReport;
+use crate::aggregate::{Movement, MovementStep, PipelineReport};
 
 /// The parts of the report email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +110,22 @@ pub fn email(report: &PipelineReport, subject_template: &str, files: &FilesNote)
         c.rates_source,
         c.deal_source
     );
+    let movement: Result<Vec<(&str, String, String)>, String> = match &report.movement {
+        Movement::Computed(steps) => Ok(steps
+            .iter()
+            .map(|row| {
+                (
+                    movement_label(row.step),
+                    row.deals.to_string(),
+                    grouped(row.amount, dp),
+                )
+            })
+            .collect()),
+        Movement::NoBaseline {
+            period_start,
+            history_from,
+        } => Err(no_baseline_note(*period_start, *history_from)),
+    };
     let top: Vec<[String; 4]> = report
         .top_deals
         .iter()
@@ -144,6 +161,18 @@ pub fn email(report: &PipelineReport, subject_template: &str, files: &FilesNote)
     text.push_str(&format!("\nOpen pipeline by stage ({}):\n", c.base));
     for (stage, count, amount) in &stages {
         text.push_str(&format!("  {stage}: {count} deals, {amount}\n"));
+    }
+    text.push_str(&format!(
+        "\nMovement of the open pipeline since {} ({}):\n",
+        c.period.start, c.base
+    ));
+    match &movement {
+        Ok(steps) => {
+            for (label, deals, amount) in steps {
+                text.push_str(&format!("  {label}: {deals} deals, {amount}\n"));
+            }
+        }
+        Err(note) => text.push_str(&format!("  {note}\n")),
     }
     if !top.is_empty() {
         text.push_str(&format!("\nTop open deals ({}):\n", c.base));
@@ -206,6 +235,30 @@ pub fn email(report: &PipelineReport, subject_template: &str, files: &FilesNote)
         html.push_str(&format!("<tr><td style=\"{cell}\">{}</td><td style=\"{num}\">{count}</td><td style=\"{num}\">{amount}</td></tr>", escape(stage)));
     }
     html.push_str("</table>");
+    html.push_str(&format!(
+        "<h3 style=\"font-family:Arial,sans-serif;color:#1f5499;\">Movement since {}</h3>",
+        c.period.start
+    ));
+    match &movement {
+        Ok(steps) => {
+            html.push_str(&format!(
+                "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;\"><tr><th style=\"{cell}text-align:left;\">Step</th><th style=\"{num}\">Deals</th><th style=\"{num}\">Amount ({})</th></tr>",
+                c.base
+            ));
+            for (label, deals, amount) in steps {
+                html.push_str(&format!(
+                    "<tr><td style=\"{cell}\">{}</td><td style=\"{num}\">{deals}</td><td style=\"{num}\">{}</td></tr>",
+                    escape(label),
+                    escape(amount)
+                ));
+            }
+            html.push_str("</table>");
+        }
+        Err(note) => html.push_str(&format!(
+            "<p style=\"font-family:Arial,sans-serif;font-size:13px;color:#555555;\">{}</p>",
+            escape(note)
+        )),
+    }
     if !top.is_empty() {
         html.push_str(&format!(
             "<h3 style=\"font-family:Arial,sans-serif;color:#1f5499;\">Top open deals</h3><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;\"><tr><th style=\"{cell}text-align:left;\">Deal</th><th style=\"{cell}text-align:left;\">Owner</th><th style=\"{cell}text-align:left;\">Stage</th><th style=\"{num}\">Amount ({})</th></tr>",
@@ -261,5 +314,19 @@ pub fn email(report: &PipelineReport, subject_template: &str, files: &FilesNote)
         subject,
         text,
         html,
+    }
+}
+
+/// A movement step as leadership reads it.
+fn movement_label(step: MovementStep) -> &'static str {
+    match step {
+        MovementStep::Start => "Open at the period start",
+        MovementStep::New => "New deals",
+        MovementStep::Increased => "Increased",
+        MovementStep::Decreased => "Decreased",
+        MovementStep::Won => "Won",
+        MovementStep::Lost => "Lost",
+        MovementStep::Other => "Other (deleted or reopened)",
+        MovementStep::End => "Open now",
     }
 }

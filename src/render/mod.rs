@@ -45,18 +45,26 @@ pub const MANIFEST_NAME: &str = "manifest.json";
 /// Every file of the report except the manifest. CPU-bound: run it off the
 /// async runtime.
 pub fn render_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
+    let mut files = vec![OutputFile {
+        name: PDF_NAME,
+        content_type: "application/pdf",
+        bytes: pdf::render_pdf(report)?,
+        rows: None,
+    }];
+    files.extend(csv_files(report)?);
+    Ok(files)
+}
+
+/// Every CSV of the report.
+pub fn csv_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
     Ok(vec![
-        OutputFile {
-            name: PDF_NAME,
-            content_type: "application/pdf",
-            bytes: pdf::render_pdf(report)?,
-            rows: None,
-        },
         csv::summary_csv(report)?,
         csv::deals_csv(report)?,
         csv::by_stage_csv(report)?,
         csv::by_owner_csv(report)?,
         csv::by_close_month_csv(report)?,
+        csv::movement_csv(report)?,
+        csv::slipped_csv(report)?,
         csv::top_deals_csv(report)?,
         csv::stale_csv(report)?,
         csv::by_currency_csv(report)?,

@@ -8,14 +8,17 @@ use crate::render::format::{grouped, percent, ratio};
 /// Draws every section.
 pub fn body(canvas: &mut Canvas<'_>, report: &PipelineReport) {
     for section in &report.sections {
+        // The other sections are in their CSVs; the PDF draws these.
+        let draw: fn(&mut Canvas<'_>, &PipelineReport) = match section.kind {
+            SectionKind::Kpis => kpis,
+            SectionKind::ByStage => by_stage,
+            _ => continue,
+        };
         canvas.ensure(30.0);
         canvas.down(4.0);
         canvas.line(&section.title, 12.5, accent());
         canvas.down(2.0);
-        match section.kind {
-            SectionKind::Kpis => kpis(canvas, report),
-            SectionKind::ByStage => by_stage(canvas, report),
-        }
+        draw(canvas, report);
         canvas.down(4.0);
     }
     quality_note(canvas, report);
