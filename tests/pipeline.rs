@@ -85,7 +85,7 @@ fn the_weekly_pipeline_publishes_pdf_csvs_manifest_and_email() {
     assert_eq!(manifest["rates"]["date"], "2026-11-23");
     assert_eq!(manifest["sample_data"], true);
     let files = manifest["files"].as_array().expect("files");
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), CSVS.len() + 1, "every CSV and the PDF");
     for file in files {
         let name = file["name"].as_str().expect("name");
         let bytes = workspace.read(&format!("{WEEK}/{name}"));
