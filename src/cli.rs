@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, ConfigErrors};
+use crate::aws::{self, SecretError};
+use crate::config::{Config, ConfigErrors, LogFormat};
 use crate::extract::{ZohoError, ZohoSource};
 use crate::jobs::{Environment, EnvironmentError, RunFailure, RunRequest, Trigger, run_job, today};
 use crate::schedule::{ScheduleError, close_abandoned_runs, next_fire_times, serve};
@@ -102,6 +103,9 @@ pub enum CliError {
     /// Bad configuration: exit 2.
     #[error("{0}")]
     Config(#[from] ConfigErrors),
+    /// The credentials secret could not be read: exit 2, it is configuration.
+    #[error("{0}")]
+    Secret(#[from] SecretError),
     /// Bad usage: exit 2.
     #[error("{0}")]
     Usage(String),
@@ -126,9 +130,11 @@ impl CliError {
     /// The process exit code.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) | Self::Usage(_) | Self::Database(_) | Self::Environment(_) => {
-                ExitCode::from(2)
-            }
+            Self::Config(_)
+            | Self::Secret(_)
+            | Self::Usage(_)
+            | Self::Database(_)
+            | Self::Environment(_) => ExitCode::from(2),
             Self::Run(_) | Self::Schedule(_) | Self::Zoho(_) => ExitCode::from(1),
         }
     }
@@ -137,8 +143,17 @@ impl CliError {
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let vars = config::environment()?;
+    // Logging starts before the settings are validated, so that reading
+    // the secret is logged too; a bad LOG_FORMAT is still reported below.
+    telemetry::init(
+        vars.get("LOG_LEVEL").map_or("info", String::as_str),
+        match vars.get("LOG_FORMAT") {
+            Some(format) if format.trim().eq_ignore_ascii_case("json") => LogFormat::Json,
+            _ => LogFormat::Text,
+        },
+    );
+    let vars = aws::load_secret(&vars).await?;
     let config = Config::load(&vars)?;
-    telemetry::init(&config.settings.log_level, config.settings.log_format);
 
     if let Some(job) = cli.run_once {
         return run_once(config, job, cli.as_of, cli.dry_run, cli.no_email, cli.force).await;

@@ -5,9 +5,11 @@
 //! report with polars, [`render`] writes CSV, PDF and email, [`publish`]
 //! delivers them. [`jobs`] strings the stages together for both the
 //! scheduler ([`schedule`]) and `--run-once`; [`store`] keeps deals, rates
-//! and run history; [`config`] reads everything in.
+//! and run history; [`config`] reads everything in, with credentials from
+//! AWS Secrets Manager through [`aws`], which S3 shares.
 
 pub mod aggregate;
+pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod extract;

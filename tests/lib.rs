@@ -5,6 +5,7 @@ mod cli;
 mod golden;
 mod pipeline;
 mod properties;
+mod publish;
 mod rates;
 mod serve;
 mod storage;

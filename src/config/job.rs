@@ -72,6 +72,9 @@ pub struct Freshness {
 /// `[publish.object_store]`: upload the outputs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ObjectStoreTarget {
+    /// The bucket; `S3_BUCKET` when absent. A local directory store
+    /// stands in for every bucket.
+    pub bucket: Option<String>,
     /// Key prefix in the bucket (or local directory), without slashes at
     /// either end.
     #[serde(default = "default_prefix")]
@@ -99,6 +102,36 @@ struct RawEmailTarget {
     subject: Option<String>,
     #[serde(default)]
     attach_csv: bool,
+    #[serde(default = "default_max_attachment_bytes")]
+    max_attachment_bytes: u64,
+    #[serde(default = "default_link_expiry_hours")]
+    link_expiry_hours: u32,
+    #[serde(default)]
+    skip_when_empty: bool,
+}
+
+fn default_max_attachment_bytes() -> u64 {
+    10_000_000
+}
+
+fn default_link_expiry_hours() -> u32 {
+    72
+}
+
+/// `[ops]` as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+struct RawOps {
+    to: Vec<String>,
+    from: Option<String>,
+}
+
+/// `[ops]`: who hears about a failed run.
+#[derive(Debug, Clone)]
+pub struct OpsTarget {
+    /// Recipients of the failure notice.
+    pub to: Vec<Mailbox>,
+    /// Sender; the report email's sender when not given.
+    pub from: Mailbox,
 }
 
 /// `[publish.email]`: send the report.
@@ -114,10 +147,19 @@ pub struct EmailTarget {
     pub from: Mailbox,
     /// Where replies go, if not to the sender.
     pub reply_to: Option<Mailbox>,
-    /// Subject template; `{job}`, `{period}`, `{open_amount}` are filled in.
+    /// Subject template; `{job}`, `{title}`, `{period}`, `{as_of}`,
+    /// `{open_amount}`, `{weighted_amount}` and `{won_amount}` are filled in.
     pub subject: String,
     /// Attach the CSV files as well as the PDF.
     pub attach_csv: bool,
+    /// Attachments larger than this in total are replaced by pre-signed
+    /// download links (10 MB by default, below most servers' limits).
+    pub max_attachment_bytes: u64,
+    /// How long those links work, in hours (at most 168, S3's limit).
+    pub link_expiry_hours: u32,
+    /// Send nothing when the report has no open deals and none won or
+    /// lost in the period.
+    pub skip_when_empty: bool,
 }
 
 /// The `[publish]` table.
@@ -159,6 +201,7 @@ struct RawJob {
     catch_up_hours: u32,
     #[serde(default)]
     publish: RawPublish,
+    ops: Option<RawOps>,
 }
 
 /// A validated job.
@@ -189,6 +232,8 @@ pub struct JobDefinition {
     pub catch_up_hours: u32,
     /// Publication targets of the report.
     pub publish: PublishTargets,
+    /// Who is emailed when a run fails.
+    pub ops: Option<OpsTarget>,
     /// The file it came from.
     pub file: PathBuf,
 }
@@ -258,7 +303,11 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
         ),
         _ => {}
     }
+    let email_from = raw.publish.email.as_ref().map(|e| e.from.clone());
     let email = raw.publish.email.and_then(|e| email_target(e, &at, errors));
+    let ops = raw
+        .ops
+        .and_then(|o| ops_target(o, email_from.as_deref(), &at, errors));
     if !has_report_step && (raw.publish.object_store.is_some() || email.is_some()) {
         errors.push(at("publish"), "only a job with a `report` step publishes");
     }
@@ -295,8 +344,59 @@ pub fn parse_job(path: &Path, text: &str, errors: &mut ConfigErrors) -> Option<J
             email,
             csv_bom: raw.publish.csv_bom,
         },
+        ops,
         file: path.to_owned(),
     })
+}
+
+fn mailboxes(
+    key: &str,
+    values: &[String],
+    at: &dyn Fn(&str) -> String,
+    errors: &mut ConfigErrors,
+) -> Vec<Mailbox> {
+    values
+        .iter()
+        .filter_map(|value| match value.parse::<Mailbox>() {
+            Ok(mailbox) => Some(mailbox),
+            Err(error) => {
+                errors.push(
+                    at(key),
+                    format!("`{value}` is not an email address ({error})"),
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+fn ops_target(
+    raw: RawOps,
+    email_from: Option<&str>,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut ConfigErrors,
+) -> Option<OpsTarget> {
+    let before = errors.issues().len();
+    let to = mailboxes("ops.to", &raw.to, at, errors);
+    if raw.to.is_empty() {
+        errors.push(at("ops.to"), "name at least one recipient");
+    }
+    let from = match (&raw.from, email_from) {
+        (Some(from), _) => mailboxes("ops.from", std::slice::from_ref(from), at, errors).pop(),
+        // A bad report sender is already reported under publish.email.from.
+        (None, Some(from)) => from.parse::<Mailbox>().ok(),
+        (None, None) => {
+            errors.push(
+                at("ops.from"),
+                "name the sender (or configure [publish.email], whose sender is used)",
+            );
+            None
+        }
+    };
+    if errors.issues().len() > before {
+        return None;
+    }
+    Some(OpsTarget { to, from: from? })
 }
 
 fn email_target(
@@ -305,28 +405,34 @@ fn email_target(
     errors: &mut ConfigErrors,
 ) -> Option<EmailTarget> {
     let before = errors.issues().len();
-    let mut mailboxes = |key: &str, values: &[String]| -> Vec<Mailbox> {
-        values
-            .iter()
-            .filter_map(|value| match value.parse::<Mailbox>() {
-                Ok(mailbox) => Some(mailbox),
-                Err(error) => {
-                    errors.push(
-                        at(&format!("publish.email.{key}")),
-                        format!("`{value}` is not an email address ({error})"),
-                    );
-                    None
-                }
-            })
-            .collect()
-    };
-    let to = mailboxes("to", &raw.to);
-    let cc = mailboxes("cc", &raw.cc);
-    let bcc = mailboxes("bcc", &raw.bcc);
-    let from = mailboxes("from", std::slice::from_ref(&raw.from)).pop();
-    let reply_to = mailboxes("reply_to", raw.reply_to.as_slice()).pop();
+    let to = mailboxes("publish.email.to", &raw.to, at, errors);
+    let cc = mailboxes("publish.email.cc", &raw.cc, at, errors);
+    let bcc = mailboxes("publish.email.bcc", &raw.bcc, at, errors);
+    let from = mailboxes(
+        "publish.email.from",
+        std::slice::from_ref(&raw.from),
+        at,
+        errors,
+    )
+    .pop();
+    let reply_to = mailboxes(
+        "publish.email.reply_to",
+        raw.reply_to.as_slice(),
+        at,
+        errors,
+    )
+    .pop();
     if raw.to.is_empty() {
         errors.push(at("publish.email.to"), "name at least one recipient");
+    }
+    if !(1..=168).contains(&raw.link_expiry_hours) {
+        errors.push(
+            at("publish.email.link_expiry_hours"),
+            format!(
+                "{} is not from 1 to 168 (pre-signed links last at most 7 days)",
+                raw.link_expiry_hours
+            ),
+        );
     }
     if errors.issues().len() > before {
         return None;
@@ -341,5 +447,89 @@ fn email_target(
             .subject
             .unwrap_or_else(|| "{job} {period}: open pipeline {open_amount}".to_owned()),
         attach_csv: raw.attach_csv,
+        max_attachment_bytes: raw.max_attachment_bytes,
+        link_expiry_hours: raw.link_expiry_hours,
+        skip_when_empty: raw.skip_when_empty,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#"name = "weekly"
+cron = "0 0 7 * * Mon"
+timezone = "Asia/Singapore"
+steps = ["report"]
+report = "pipeline-summary"
+"#;
+
+    fn parse(body: &str) -> Result<JobDefinition, ConfigErrors> {
+        let mut errors = ConfigErrors::default();
+        let job = parse_job(
+            Path::new("jobs/weekly.toml"),
+            &format!("{HEAD}{body}"),
+            &mut errors,
+        );
+        errors
+            .into_result(job)
+            .map(|job| job.expect("a job when no errors"))
+    }
+
+    #[test]
+    fn email_options_default_and_ops_borrow_the_sender() {
+        let job = parse(
+            r#"
+[publish.email]
+to = ["a@example.com"]
+from = "Reports <reports@example.com>"
+
+[ops]
+to = ["oncall@example.com"]
+"#,
+        )
+        .expect("valid");
+        let email = job.publish.email.expect("email");
+        assert_eq!(email.max_attachment_bytes, 10_000_000);
+        assert_eq!(email.link_expiry_hours, 72);
+        assert!(!email.skip_when_empty);
+        let ops = job.ops.expect("ops");
+        assert_eq!(ops.from.email.to_string(), "reports@example.com");
+        assert_eq!(ops.to.len(), 1);
+    }
+
+    #[test]
+    fn bad_email_and_ops_settings_are_named_by_key() {
+        let errors = parse(
+            r#"
+[publish.email]
+to = ["a@example.com", "not an address"]
+from = "reports@example.com"
+link_expiry_hours = 200
+
+[ops]
+to = []
+"#,
+        )
+        .expect_err("invalid");
+        let locations: Vec<_> = errors
+            .issues()
+            .iter()
+            .map(|i| i.location.as_str())
+            .collect();
+        assert_eq!(
+            locations,
+            [
+                "jobs/weekly.toml: publish.email.to",
+                "jobs/weekly.toml: publish.email.link_expiry_hours",
+                "jobs/weekly.toml: ops.to"
+            ]
+        );
+        let without_sender =
+            parse("\n[ops]\nto = [\"oncall@example.com\"]\n").expect_err("no sender");
+        assert_eq!(
+            without_sender.issues()[0].location,
+            "jobs/weekly.toml: ops.from"
+        );
+    }
 }

@@ -14,8 +14,8 @@ use std::path::Path;
 
 pub use errors::{ConfigErrors, ConfigIssue};
 pub use job::{
-    EmailTarget, Freshness, JobDefinition, ObjectStoreTarget, OnStale, PublishTargets, Step,
-    SyncMode, SyncOptions, parse_cron,
+    EmailTarget, Freshness, JobDefinition, ObjectStoreTarget, OnStale, OpsTarget, PublishTargets,
+    Step, SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
     ForecastCategory, PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass,
@@ -23,8 +23,9 @@ pub use report::{
 };
 pub use secret::Secret;
 pub use settings::{
-    CurrencySettings, DealSourceKind, LogFormat, MailerKind, ObjectStoreKind, RateSourceKind,
-    Settings, SyncSettings, ZohoRegion, ZohoSettings,
+    CurrencySettings, DealSourceKind, Encryption, LogFormat, MailerKind, ObjectStoreKind,
+    RateSourceKind, S3Settings, Settings, SmtpSecurity, SmtpSettings, SyncSettings, ZohoRegion,
+    ZohoSettings,
 };
 
 /// Everything the worker is configured with.
@@ -60,6 +61,9 @@ impl Config {
         };
         let reports = load_reports(&dirs.reports_dir, &mut errors);
         let jobs = load_jobs(&dirs.jobs_dir, &reports, &mut errors);
+        if let Some(settings) = &settings {
+            check_buckets(settings, &jobs, &mut errors);
+        }
         match settings {
             Some(settings) if errors.is_empty() => Ok(Config {
                 settings,
@@ -111,6 +115,24 @@ fn load_jobs(
         }
     }
     jobs
+}
+
+/// With S3, every job that uploads needs a bucket: its own or `S3_BUCKET`.
+fn check_buckets(settings: &Settings, jobs: &[JobDefinition], errors: &mut ConfigErrors) {
+    let ObjectStoreKind::S3(s3) = &settings.object_store else {
+        return;
+    };
+    for job in jobs {
+        if let Some(target) = &job.publish.object_store
+            && target.bucket.is_none()
+            && s3.bucket.is_none()
+        {
+            errors.push(
+                format!("{}: publish.object_store.bucket", job.file.display()),
+                "name the bucket here, or set S3_BUCKET for every job (OBJECT_STORE=s3)",
+            );
+        }
+    }
 }
 
 /// The process environment, with an optional `.env` file in the working

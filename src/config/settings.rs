@@ -34,6 +34,70 @@ pub enum RateSourceKind {
 pub enum ObjectStoreKind {
     /// A local directory laid out with the same keys as the S3 bucket.
     LocalDir { root: PathBuf },
+    /// Amazon S3 or an S3-compatible store.
+    S3(S3Settings),
+}
+
+/// Server-side encryption of uploaded objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encryption {
+    /// No encryption header: the bucket's default applies.
+    BucketDefault,
+    /// `AES256`: keys managed by S3.
+    Aes256,
+    /// `aws:kms` with this key id or ARN.
+    Kms { key_id: String },
+}
+
+/// `OBJECT_STORE=s3`: how to reach the bucket and what every upload carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    /// `S3_BUCKET`: the bucket of jobs that name none.
+    pub bucket: Option<String>,
+    /// `S3_ENDPOINT_URL`: an S3-compatible store (MinIO, Ceph) instead of AWS.
+    pub endpoint_url: Option<String>,
+    /// `S3_FORCE_PATH_STYLE`: `host/bucket/key` addressing, which most
+    /// S3-compatible stores need.
+    pub force_path_style: bool,
+    /// `S3_SSE` (+ `S3_SSE_KMS_KEY_ID`).
+    pub encryption: Encryption,
+    /// `S3_MULTIPART_THRESHOLD_BYTES`: larger files go up in parts.
+    pub multipart_threshold: u64,
+    /// `S3_MULTIPART_PART_BYTES`: the size of each part but the last.
+    pub part_size: u64,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS; refused if the server
+    /// cannot upgrade (port 587 by default).
+    StartTls,
+    /// TLS from the first byte (port 465 by default).
+    ImplicitTls,
+    /// No encryption, for a relay on the same host or network; only with
+    /// `SMTP_ALLOW_PLAIN=true` (port 25 by default).
+    Plain,
+}
+
+/// `MAILER=smtp`: the submission server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    /// `SMTP_HOST`.
+    pub host: String,
+    /// `SMTP_PORT`; defaults by security: 587, 465 or 25.
+    pub port: u16,
+    /// `SMTP_SECURITY`: `starttls` (default), `tls` or `plain`.
+    pub security: SmtpSecurity,
+    /// `SMTP_USERNAME`.
+    pub username: Option<String>,
+    /// `SMTP_PASSWORD`.
+    pub password: Option<Secret>,
+    /// `SMTP_TIMEOUT_SECS`: the limit on each SMTP command.
+    pub timeout_secs: u32,
+    /// `SMTP_CA_FILE`: PEM certificates trusted besides the public roots,
+    /// for a relay with a certificate of a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// How email leaves.
@@ -41,6 +105,8 @@ pub enum ObjectStoreKind {
 pub enum MailerKind {
     /// `.eml` files written to a directory.
     Outbox { dir: PathBuf },
+    /// An SMTP submission server.
+    Smtp(SmtpSettings),
 }
 
 /// Log line format.
@@ -217,6 +283,34 @@ impl Vars<'_> {
         }
     }
 
+    fn flag(&mut self, name: &str) -> bool {
+        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                self.errors
+                    .push(name, format!("`{other}` is not true or false"));
+                false
+            }
+        }
+    }
+
+    fn bytes(&mut self, name: &str, default: u64, min: u64) -> u64 {
+        let Some(raw) = self.get(name) else {
+            return default;
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if n >= min => n,
+            _ => {
+                self.errors.push(
+                    name,
+                    format!("`{raw}` is not a whole number of bytes of at least {min}"),
+                );
+                default
+            }
+        }
+    }
+
     fn number(&mut self, name: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> u32 {
         let Some(raw) = self.get(name) else {
             return default;
@@ -323,20 +417,18 @@ impl Settings {
             }
             _ => RateSourceKind::Bundled,
         };
-        v.choice("OBJECT_STORE", &["local"]);
-        let object_store = ObjectStoreKind::LocalDir {
-            root: v.path("LOCAL_STORE_DIR", "out/bucket"),
+        let object_store = match v.choice("OBJECT_STORE", &["local", "s3"]) {
+            "s3" => ObjectStoreKind::S3(s3_settings(&mut v)),
+            _ => ObjectStoreKind::LocalDir {
+                root: v.path("LOCAL_STORE_DIR", "out/bucket"),
+            },
         };
-        v.choice("MAILER", &["outbox"]);
-        let mailer = MailerKind::Outbox {
-            dir: v.path("OUTBOX_DIR", "out/outbox"),
+        let mailer = match v.choice("MAILER", &["outbox", "smtp"]) {
+            "smtp" => MailerKind::Smtp(smtp_settings(&mut v)),
+            _ => MailerKind::Outbox {
+                dir: v.path("OUTBOX_DIR", "out/outbox"),
+            },
         };
-        if v.get("AWS_SECRETS_MANAGER_SECRET_NAME").is_some() {
-            v.errors.push(
-                "AWS_SECRETS_MANAGER_SECRET_NAME",
-                "this version cannot read AWS Secrets Manager yet; unset it and pass the credentials as variables",
-            );
-        }
 
         let region_raw = v.get("ZOHO_REGION").unwrap_or_else(|| "US".to_owned());
         let region = region_raw.parse().unwrap_or_else(|()| {
@@ -412,6 +504,80 @@ impl Settings {
     }
 }
 
+/// Multipart uploads below 5 MiB parts are refused by S3.
+const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+
+fn s3_settings(v: &mut Vars<'_>) -> S3Settings {
+    let encryption = match v.choice("S3_SSE", &["none", "AES256", "aws:kms"]) {
+        "AES256" => Encryption::Aes256,
+        "aws:kms" => match v.get("S3_SSE_KMS_KEY_ID") {
+            Some(key_id) => Encryption::Kms { key_id },
+            None => {
+                v.errors.push(
+                    "S3_SSE_KMS_KEY_ID",
+                    "is required when S3_SSE=aws:kms (the KMS key's id, ARN or alias)",
+                );
+                Encryption::BucketDefault
+            }
+        },
+        _ => Encryption::BucketDefault,
+    };
+    S3Settings {
+        bucket: v.get("S3_BUCKET"),
+        endpoint_url: v.url("S3_ENDPOINT_URL"),
+        force_path_style: v.flag("S3_FORCE_PATH_STYLE"),
+        encryption,
+        multipart_threshold: v.bytes("S3_MULTIPART_THRESHOLD_BYTES", 16 * 1024 * 1024, 1),
+        part_size: v.bytes("S3_MULTIPART_PART_BYTES", 8 * 1024 * 1024, MIN_PART_SIZE),
+    }
+}
+
+fn smtp_settings(v: &mut Vars<'_>) -> SmtpSettings {
+    let security = match v.choice("SMTP_SECURITY", &["starttls", "tls", "plain"]) {
+        "tls" => SmtpSecurity::ImplicitTls,
+        "plain" => {
+            if !v.flag("SMTP_ALLOW_PLAIN") {
+                v.errors.push(
+                    "SMTP_SECURITY",
+                    "`plain` sends mail and passwords unencrypted: set SMTP_ALLOW_PLAIN=true as well, and only for a relay on a trusted network",
+                );
+            }
+            SmtpSecurity::Plain
+        }
+        _ => SmtpSecurity::StartTls,
+    };
+    let host = v.get("SMTP_HOST").unwrap_or_else(|| {
+        v.errors.push(
+            "SMTP_HOST",
+            "is required when MAILER=smtp (e.g. smtp.example.com)",
+        );
+        String::new()
+    });
+    let default_port: u16 = match security {
+        SmtpSecurity::StartTls => 587,
+        SmtpSecurity::ImplicitTls => 465,
+        SmtpSecurity::Plain => 25,
+    };
+    let port = v.number("SMTP_PORT", u32::from(default_port), 1..=65_535);
+    let username = v.get("SMTP_USERNAME");
+    let password = v.secret("SMTP_PASSWORD");
+    if username.is_some() != password.is_some() {
+        v.errors.push(
+            if username.is_some() { "SMTP_PASSWORD" } else { "SMTP_USERNAME" },
+            "SMTP_USERNAME and SMTP_PASSWORD go together: set both, or neither for a server without authentication",
+        );
+    }
+    SmtpSettings {
+        host,
+        port: u16::try_from(port).unwrap_or(default_port),
+        security,
+        username,
+        password,
+        timeout_secs: v.number("SMTP_TIMEOUT_SECS", 30, 1..=600),
+        ca_file: v.get("SMTP_CA_FILE").map(PathBuf::from),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +626,45 @@ mod tests {
             ]
         );
         assert!(!errors.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn s3_and_smtp_settings_are_validated_together() {
+        let errors = Settings::from_vars(&vars(&[
+            ("OBJECT_STORE", "s3"),
+            ("S3_SSE", "aws:kms"),
+            ("S3_MULTIPART_PART_BYTES", "1024"),
+            ("MAILER", "smtp"),
+            ("SMTP_SECURITY", "plain"),
+            ("SMTP_USERNAME", "reports"),
+        ]))
+        .expect_err("invalid");
+        let locations: Vec<_> = errors
+            .issues()
+            .iter()
+            .map(|i| i.location.as_str())
+            .collect();
+        assert_eq!(
+            locations,
+            [
+                "S3_SSE_KMS_KEY_ID",
+                "S3_MULTIPART_PART_BYTES",
+                "SMTP_SECURITY",
+                "SMTP_HOST",
+                "SMTP_PASSWORD"
+            ]
+        );
+        let settings = Settings::from_vars(&vars(&[
+            ("MAILER", "smtp"),
+            ("SMTP_HOST", "relay.internal"),
+            ("SMTP_SECURITY", "plain"),
+            ("SMTP_ALLOW_PLAIN", "true"),
+        ]))
+        .expect("valid");
+        let MailerKind::Smtp(smtp) = settings.mailer else {
+            panic!("smtp expected");
+        };
+        assert_eq!((smtp.security, smtp.port), (SmtpSecurity::Plain, 25));
     }
 
     #[test]

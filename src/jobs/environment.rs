@@ -6,7 +6,9 @@ use std::time::Duration;
 use crate::config::{Config, DealSourceKind, MailerKind, ObjectStoreKind, RateSourceKind};
 use crate::extract::{DealSource, FileDealSource, ZohoError, ZohoSource};
 use crate::fx::{BundledRates, CurrencyFreaks, RateProvider};
-use crate::publish::{FileOutbox, LocalDirStore, Mailer, ObjectStore};
+use crate::publish::{
+    FileOutbox, LocalDirStore, Mailer, ObjectStore, PublishError, S3Store, SmtpMailer,
+};
 use crate::store::{Store, StoreError};
 
 /// Everything a job needs. Jobs see the ports, never which adapter is
@@ -41,17 +43,20 @@ pub enum EnvironmentError {
     /// No HTTP client could be built (the TLS set-up failed).
     #[error("setting up HTTPS: {0}")]
     Http(reqwest::Error),
+    /// The object store or mailer could not be set up.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
 }
 
 impl Environment {
     /// Connects to the database and builds the configured adapters.
     pub async fn connect(config: Config) -> Result<Environment, EnvironmentError> {
         let store = Store::connect(&config.settings.database_url).await?;
-        Self::with_store(config, store)
+        Self::with_store(config, store).await
     }
 
     /// Builds the configured adapters around an open database.
-    pub fn with_store(config: Config, store: Store) -> Result<Environment, EnvironmentError> {
+    pub async fn with_store(config: Config, store: Store) -> Result<Environment, EnvironmentError> {
         let settings = &config.settings;
         let deals: Arc<dyn DealSource> = match &settings.deal_source {
             DealSourceKind::Sample { dir: None } => {
@@ -79,9 +84,18 @@ impl Environment {
         };
         let objects: Arc<dyn ObjectStore> = match &settings.object_store {
             ObjectStoreKind::LocalDir { root } => Arc::new(LocalDirStore::new(root)),
+            ObjectStoreKind::S3(s3) => {
+                let sdk = crate::aws::sdk_config(
+                    settings.aws_region.as_deref(),
+                    Duration::from_secs(u64::from(settings.http_timeout_secs)),
+                )
+                .await;
+                Arc::new(S3Store::new(&sdk, s3))
+            }
         };
         let mailer: Arc<dyn Mailer> = match &settings.mailer {
             MailerKind::Outbox { dir } => Arc::new(FileOutbox::new(dir)),
+            MailerKind::Smtp(smtp) => Arc::new(SmtpMailer::new(smtp)?),
         };
         Ok(Environment {
             config: Arc::new(config),

@@ -1,6 +1,7 @@
 //! Jobs: the one function both `serve` and `--run-once` call. A job runs
 //! its steps for an as-of date it is given, and every run is recorded.
 
+mod deliver;
 mod environment;
 mod refresh_rates;
 mod report;
@@ -159,7 +160,9 @@ pub async fn run_job(env: &Environment, request: RunRequest) -> Result<RunOutcom
             .finish_run(&run_id, status, Utc::now(), &finish)
             .await;
         if let Some(error) = error {
-            error!(error = %format!("{error:#}"), "Run failed.");
+            let message = format!("{error:#}");
+            error!(error = %message, "Run failed.");
+            deliver::notify_ops(env, &job, &request, &run_id, &message).await;
             return Err(fail(error));
         }
         recorded.map_err(|e| fail(e.into()))?;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
-use tracing::{Instrument, Span, info, info_span, warn};
+use tracing::{Instrument, Span, info, info_span};
 
+use super::deliver::{Published, deliver_report};
 use super::refresh_rates::ensure_rates;
 use super::{Environment, RunRequest, StepReport};
 use crate::aggregate::period::{end_of_day, start_of_day};
@@ -16,10 +17,8 @@ use crate::aggregate::{
 use crate::config::{Freshness, JobDefinition, OnStale, ReportDefinition};
 use crate::extract::Deal;
 use crate::fx::{CurrencyCode, RateMode, RateSet};
-use crate::publish::{
-    self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key,
-};
-use crate::render::{self, OutputFile, PDF_NAME, email::email};
+use crate::publish::{self, LocalDirStore, latest_folder, period_folder};
+use crate::render::{self, OutputFile};
 use crate::store::VersionAt;
 
 /// Builds the job's report for the as-of date and publishes it to the
@@ -296,29 +295,40 @@ async fn publish_report(
     step: &mut StepReport,
 ) -> anyhow::Result<()> {
     let period = &report.context.period;
-    let mut location = None;
+    let mut published = None;
     if let Some(target) = &job.publish.object_store {
+        let store = match &target.bucket {
+            Some(bucket) => env.objects.for_bucket(bucket),
+            None => env.objects.clone(),
+        };
         let folders = [
             period_folder(&target.prefix, &job.name, period),
             latest_folder(&target.prefix, &job.name),
         ];
-        let artefacts = publish::upload(env.objects.as_ref(), &folders, files, manifest)
-            .instrument(info_span!("publish", store = %env.objects.describe()))
+        let artefacts = publish::upload(store.as_ref(), &folders, files, manifest)
+            .instrument(info_span!("publish", store = %store.describe()))
             .await
-            .with_context(|| format!("publishing to {}", env.objects.describe()))?;
+            .with_context(|| {
+                format!(
+                    "publishing to {}; no new manifest was written, so the set is not announced",
+                    store.describe()
+                )
+            })?;
         env.store
             .record_artefacts(&report.context.run_id, &artefacts, Utc::now())
             .await?;
-        let folder = env.objects.location(&folders[0]);
+        let folder = store.location(&folders[0]);
         info!(files = artefacts.len(), location = %folder, "Published the report files.");
         step.lines.push(format!(
             "published: {} objects to {folder}",
             artefacts.len()
         ));
-        location = Some(folder);
+        step.output_location = Some(folder);
+        published = Some(Published {
+            store,
+            folder: folders[0].clone(),
+        });
     }
-    step.output_location = location.clone();
-
     let Some(target) = &job.publish.email else {
         return Ok(());
     };
@@ -326,50 +336,17 @@ async fn publish_report(
         step.lines.push("email: skipped (--no-email)".to_owned());
         return Ok(());
     }
-    let recipients = recipients_key(target);
-    let period_label = period.label();
-    if let Some(run) = env
-        .store
-        .delivery(&job.name, &period_label, &recipients)
-        .await?
-    {
-        if !request.force {
-            step.lines.push(format!(
-                "email: not sent, {period_label} was already delivered to these recipients by run {run} (use --force to send again)"
-            ));
-            return Ok(());
-        }
-        warn!(previous_run = %run, "Sending again because of --force.");
-    }
-    let location =
-        location.unwrap_or_else(|| format!("the outputs of run {}", report.context.run_id));
-    let content = email(report, &target.subject, &location);
-    let attachments: Vec<&OutputFile> = files
-        .iter()
-        .filter(|f| f.name == PDF_NAME || (target.attach_csv && f.name.ends_with(".csv")))
-        .collect();
-    let message = build_message(target, content, &attachments)?;
-    let id = env
-        .mailer
-        .send(message)
-        .await
-        .with_context(|| format!("emailing the report of {period_label}"))?;
-    env.store
-        .record_delivery(
-            &job.name,
-            &period_label,
-            &recipients,
-            &report.context.run_id,
-            &id,
-            Utc::now(),
-        )
-        .await?;
-    info!(message = %id, "Emailed the report.");
-    step.lines.push(format!(
-        "email: sent through {} ({id})",
-        env.mailer.describe()
-    ));
-    Ok(())
+    deliver_report(
+        env,
+        target,
+        request,
+        report,
+        files,
+        published.as_ref(),
+        step,
+    )
+    .instrument(info_span!("email", mailer = %env.mailer.describe()))
+    .await
 }
 
 /// The default as-of date: today in the job's timezone.

@@ -1,6 +1,8 @@
 //! A local directory standing in for the bucket, with the same keys.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -29,6 +31,26 @@ impl ObjectStore for LocalDirStore {
         self.root.join(key).display().to_string()
     }
 
+    fn for_bucket(&self, _bucket: &str) -> Arc<dyn ObjectStore> {
+        Arc::new(self.clone())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), PublishError> {
+        let path = self.root.join(key);
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(PublishError::Object {
+                location: path.display().to_string(),
+                message: e.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn share_link(&self, key: &str, _expiry: Duration) -> Result<String, PublishError> {
+        // A local file needs no signature; the path is the link.
+        Ok(format!("file://{}", self.location(key)))
+    }
+
     async fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<(), PublishError> {
         let path = self.root.join(key);
         let error = |e: std::io::Error| PublishError::Object {
@@ -41,6 +63,14 @@ impl ObjectStore for LocalDirStore {
         // Write aside and rename, so a reader never sees half a file.
         let partial = path.with_extension("partial");
         tokio::fs::write(&partial, bytes).await.map_err(error)?;
-        tokio::fs::rename(&partial, &path).await.map_err(error)
+        tokio::fs::rename(&partial, &path).await.map_err(error)?;
+        let written = tokio::fs::metadata(&path).await.map_err(error)?.len();
+        if written != bytes.len() as u64 {
+            return Err(PublishError::Verify {
+                location: path.display().to_string(),
+                message: format!("{written} bytes on disk, {} written", bytes.len()),
+            });
+        }
+        Ok(())
     }
 }

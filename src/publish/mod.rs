@@ -4,16 +4,24 @@
 mod local_dir;
 mod message;
 mod outbox;
+mod s3;
+mod smtp;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use lettre::address::Envelope;
 use sha2::{Digest, Sha256};
 
 pub use local_dir::LocalDirStore;
-pub use message::{build_message, recipients_key};
+pub use message::{build_message, envelope_recipients, ops_message, recipients_key};
 pub use outbox::FileOutbox;
+pub use s3::S3Store;
+pub use smtp::SmtpMailer;
 
 use crate::aggregate::Period;
-use crate::render::OutputFile;
+use crate::render::{MANIFEST_NAME, OutputFile};
 use crate::store::ArtefactRecord;
 
 /// Why publishing failed.
@@ -24,6 +32,30 @@ pub enum PublishError {
     Object {
         /// Where it was going.
         location: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An object was written but is not what was sent.
+    #[error("verifying {location} after writing it: {message}")]
+    Verify {
+        /// The object.
+        location: String,
+        /// What differs.
+        message: String,
+    },
+    /// A pre-signed link could not be made.
+    #[error("making a download link to {location}: {message}")]
+    Link {
+        /// The object.
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The mail server could not be set up from the settings.
+    #[error("setting up the SMTP connection to {server}: {message}")]
+    Smtp {
+        /// `host:port`.
+        server: String,
         /// What went wrong.
         message: String,
     },
@@ -47,8 +79,22 @@ pub trait ObjectStore: Send + Sync {
     fn describe(&self) -> String;
     /// The address of `key` that people can use (`s3://…`, a path).
     fn location(&self, key: &str) -> String;
-    /// Writes one object, replacing any object of the same key.
+    /// Where a person browses the files of `folder` (a console or
+    /// endpoint URL, a path).
+    fn folder_link(&self, folder: &str) -> String {
+        self.location(folder)
+    }
+    /// The same store, writing to `bucket` (a local directory stands in for
+    /// every bucket).
+    fn for_bucket(&self, bucket: &str) -> Arc<dyn ObjectStore>;
+    /// Writes one object, replacing any object of the same key, and
+    /// returns once it is verified in place (size and identity).
     async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), PublishError>;
+    /// Removes an object; a missing one is no error.
+    async fn delete(&self, key: &str) -> Result<(), PublishError>;
+    /// A link that downloads `key` without credentials until `expiry` has
+    /// passed.
+    async fn share_link(&self, key: &str, expiry: Duration) -> Result<String, PublishError>;
 }
 
 /// How email leaves.
@@ -56,8 +102,20 @@ pub trait ObjectStore: Send + Sync {
 pub trait Mailer: Send + Sync {
     /// For logs: the server or outbox.
     fn describe(&self) -> String;
-    /// Sends one message; returns an id for the delivery record.
-    async fn send(&self, message: lettre::Message) -> Result<String, PublishError>;
+    /// Hands one formatted message to the envelope's recipients; returns
+    /// the server's (or outbox's) id for the delivery record.
+    async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<String, PublishError>;
+}
+
+/// The `Content-Disposition` of a published file: a download under its
+/// own name.
+pub fn content_disposition(key: &str) -> String {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .collect();
+    format!("attachment; filename=\"{safe}\"")
 }
 
 /// The folder of a period: `<prefix>/<job>/<YYYY>/<period>`.
@@ -81,28 +139,44 @@ fn join_key(prefix: &str, rest: &str) -> String {
     }
 }
 
-/// Uploads the files, then the manifest, to the period folder and then to
-/// the `latest` folder. The manifest of a folder is written only after all
-/// of its files, so a manifest always announces a complete set.
+/// Uploads the files to every folder, then the manifests. A manifest
+/// announces a complete set, so the old manifests are withdrawn before any
+/// file changes, and the new ones are written only after every file of
+/// every folder was written and verified: a failure leaves no manifest
+/// rather than one that describes files that are not there.
 pub async fn upload(
     store: &dyn ObjectStore,
     folders: &[String],
     files: &[OutputFile],
     manifest: &OutputFile,
 ) -> Result<Vec<ArtefactRecord>, PublishError> {
-    let mut records = Vec::new();
     for folder in folders {
-        for file in files.iter().chain(std::iter::once(manifest)) {
-            let key = format!("{folder}/{}", file.name);
-            store.put(&key, &file.bytes, file.content_type).await?;
-            records.push(ArtefactRecord {
-                object_key: key,
-                file_name: file.name.to_owned(),
-                content_type: file.content_type.to_owned(),
-                bytes: file.bytes.len() as u64,
-                sha256: hex::encode(Sha256::digest(&file.bytes)),
-            });
+        store.delete(&format!("{folder}/{MANIFEST_NAME}")).await?;
+    }
+    let mut records = Vec::new();
+    for file in files.iter() {
+        for folder in folders {
+            records.push(put_file(store, folder, file).await?);
         }
     }
+    for folder in folders {
+        records.push(put_file(store, folder, manifest).await?);
+    }
     Ok(records)
+}
+
+async fn put_file(
+    store: &dyn ObjectStore,
+    folder: &str,
+    file: &OutputFile,
+) -> Result<ArtefactRecord, PublishError> {
+    let key = format!("{folder}/{}", file.name);
+    store.put(&key, &file.bytes, file.content_type).await?;
+    Ok(ArtefactRecord {
+        object_key: key,
+        file_name: file.name.to_owned(),
+        content_type: file.content_type.to_owned(),
+        bytes: file.bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(&file.bytes)),
+    })
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use async_trait::async_trait;
+use lettre::address::Envelope;
 use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 
 use super::{Mailer, PublishError};
@@ -26,7 +27,7 @@ impl Mailer for FileOutbox {
         format!("outbox {}", self.dir.display())
     }
 
-    async fn send(&self, message: lettre::Message) -> Result<String, PublishError> {
+    async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<String, PublishError> {
         let error = |message: String| PublishError::Send {
             mailer: self.describe(),
             message,
@@ -36,7 +37,7 @@ impl Mailer for FileOutbox {
             .map_err(|e| error(e.to_string()))?;
         let transport = AsyncFileTransport::<Tokio1Executor>::new(&self.dir);
         let id = transport
-            .send(message)
+            .send_raw(envelope, message)
             .await
             .map_err(|e| error(e.to_string()))?;
         Ok(self.dir.join(format!("{id}.eml")).display().to_string())

@@ -379,6 +379,7 @@ mod tests {
             freshness: None,
             catch_up_hours: 6,
             publish: Default::default(),
+            ops: None,
             file: "jobs/test.toml".into(),
         }
     }

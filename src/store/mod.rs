@@ -14,7 +14,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 
-pub use artefacts::ArtefactRecord;
+pub use artefacts::{ArtefactRecord, DeliveryKey};
 pub use deals::{BatchOutcome, SyncState, VersionAt};
 pub use runs::{RunFinish, RunRecord, RunStatus, RunTotals};
 pub use ticks::TickState;

@@ -3,7 +3,10 @@
 
 pub mod currencyfreaks_fake;
 pub mod loopback;
+pub mod moto;
 pub mod reports;
+pub mod s3_proxy;
+pub mod smtp;
 pub mod zoho_fake;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,306 @@
+//! Amazon S3 (or an S3-compatible store) through `aws-sdk-s3`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use super::{ObjectStore, PublishError, content_disposition};
+use crate::aws::describe_error;
+use crate::config::{Encryption, S3Settings};
+
+/// Writes objects to one bucket; every object carries its content type, a
+/// download disposition and the configured server-side encryption.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    endpoint_url: Option<String>,
+    region: Option<String>,
+    encryption: Encryption,
+    multipart_threshold: u64,
+    part_size: u64,
+}
+
+/// The encryption headers, set the same way on every request type.
+macro_rules! encrypt {
+    ($request:expr, $encryption:expr) => {
+        match $encryption {
+            Encryption::BucketDefault => $request,
+            Encryption::Aes256 => $request.server_side_encryption(ServerSideEncryption::Aes256),
+            Encryption::Kms { key_id } => $request
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(key_id),
+        }
+    };
+}
+
+impl S3Store {
+    /// A store for `settings.bucket` (jobs may name others), with the
+    /// standard credential chain.
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &S3Settings) -> S3Store {
+        let mut config = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(settings.force_path_style)
+            // Checksums only where S3 requires them: S3-compatible stores
+            // often refuse the newer default trailers. Single-part uploads
+            // carry a SHA-256 of their own (see `put_single`).
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        if let Some(endpoint) = &settings.endpoint_url {
+            config = config.endpoint_url(endpoint);
+        }
+        S3Store {
+            client: Client::from_conf(config.build()),
+            bucket: settings.bucket.clone().unwrap_or_default(),
+            endpoint_url: settings.endpoint_url.clone(),
+            region: sdk.region().map(ToString::to_string),
+            encryption: settings.encryption.clone(),
+            multipart_threshold: settings.multipart_threshold,
+            part_size: settings.part_size,
+        }
+    }
+
+    fn failed(&self, key: &str, message: String) -> PublishError {
+        PublishError::Object {
+            location: self.location(key),
+            message,
+        }
+    }
+
+    /// One `PutObject` with a SHA-256 that S3 checks against the body it
+    /// received; returns the ETag.
+    async fn put_single(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> Result<Option<String>, PublishError> {
+        let sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes));
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_disposition(content_disposition(key))
+            .checksum_sha256(sha256)
+            .body(ByteStream::from(bytes.to_vec()));
+        let output = encrypt!(request, &self.encryption)
+            .send()
+            .await
+            .map_err(|e| self.failed(key, describe_error(&e)))?;
+        Ok(output.e_tag().map(str::to_owned))
+    }
+
+    /// A multipart upload; aborted on any failure so no parts linger.
+    async fn put_multipart(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> Result<Option<String>, PublishError> {
+        let request = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_disposition(content_disposition(key));
+        let created = encrypt!(request, &self.encryption)
+            .send()
+            .await
+            .map_err(|e| {
+                self.failed(
+                    key,
+                    format!("starting a multipart upload: {}", describe_error(&e)),
+                )
+            })?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| self.failed(key, "the store returned no upload id".to_owned()))?
+            .to_owned();
+        let result = self.upload_parts(key, &upload_id, bytes).await;
+        if result.is_err() {
+            // Parts of an abandoned upload are billed until aborted.
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        result
+    }
+
+    async fn upload_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+        bytes: &[u8],
+    ) -> Result<Option<String>, PublishError> {
+        let part_size = usize::try_from(self.part_size).unwrap_or(usize::MAX);
+        let mut parts = Vec::new();
+        for (index, chunk) in bytes.chunks(part_size).enumerate() {
+            let number = i32::try_from(index + 1)
+                .map_err(|_| self.failed(key, "more than 10,000 parts".to_owned()))?;
+            let part = self
+                .client
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(ByteStream::from(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| {
+                    self.failed(
+                        key,
+                        format!("uploading part {number}: {}", describe_error(&e)),
+                    )
+                })?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(part.e_tag().map(str::to_owned))
+                    .build(),
+            );
+        }
+        let completed = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                self.failed(
+                    key,
+                    format!("completing the multipart upload: {}", describe_error(&e)),
+                )
+            })?;
+        Ok(completed.e_tag().map(str::to_owned))
+    }
+
+    /// HEAD the object: it must have the size written and the ETag the
+    /// write returned, so it is this write's object, whole.
+    async fn verify(&self, key: &str, size: usize, etag: Option<&str>) -> Result<(), PublishError> {
+        let head = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| PublishError::Verify {
+                location: self.location(key),
+                message: describe_error(&e),
+            })?;
+        let stored = head.content_length().unwrap_or(-1);
+        let mismatch = if i64::try_from(size).ok() != Some(stored) {
+            Some(format!(
+                "the store holds {stored} bytes, {size} were written"
+            ))
+        } else if etag.is_some() && head.e_tag() != etag {
+            Some(format!(
+                "the store holds ETag {}, the write returned {}",
+                head.e_tag().unwrap_or("none"),
+                etag.unwrap_or("none")
+            ))
+        } else {
+            None
+        };
+        match mismatch {
+            Some(message) => Err(PublishError::Verify {
+                location: self.location(key),
+                message,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    fn describe(&self) -> String {
+        match &self.endpoint_url {
+            Some(endpoint) => format!("bucket {} at {endpoint}", self.bucket),
+            None => format!("S3 bucket {}", self.bucket),
+        }
+    }
+
+    fn location(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+
+    fn folder_link(&self, folder: &str) -> String {
+        match (&self.endpoint_url, &self.region) {
+            (Some(endpoint), _) => format!("{endpoint}/{}/{folder}/", self.bucket),
+            (None, region) => format!(
+                "https://s3.console.aws.amazon.com/s3/buckets/{}?region={}&prefix={folder}/",
+                self.bucket,
+                region.as_deref().unwrap_or("us-east-1")
+            ),
+        }
+    }
+
+    fn for_bucket(&self, bucket: &str) -> Arc<dyn ObjectStore> {
+        Arc::new(S3Store {
+            bucket: bucket.to_owned(),
+            ..self.clone()
+        })
+    }
+
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), PublishError> {
+        let etag = if bytes.len() as u64 > self.multipart_threshold {
+            self.put_multipart(key, bytes, content_type).await?
+        } else {
+            self.put_single(key, bytes, content_type).await?
+        };
+        self.verify(key, bytes.len(), etag.as_deref()).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), PublishError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.failed(key, format!("deleting: {}", describe_error(&e))))?;
+        Ok(())
+    }
+
+    async fn share_link(&self, key: &str, expiry: Duration) -> Result<String, PublishError> {
+        let link_error = |message: String| PublishError::Link {
+            location: self.location(key),
+            message,
+        };
+        let presigning =
+            PresigningConfig::expires_in(expiry).map_err(|e| link_error(e.to_string()))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning)
+            .await
+            .map_err(|e| link_error(describe_error(&e)))?;
+        Ok(request.uri().to_owned())
+    }
+}
