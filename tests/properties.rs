@@ -9,7 +9,7 @@ use pipeline_pulse::aggregate::{Period, PipelineReport, Preparation, ReportConte
 use pipeline_pulse::config::{Config, StageClass};
 use pipeline_pulse::extract::Deal;
 use pipeline_pulse::fx::{CurrencyCode, RateMode, RateSet};
-use pipeline_pulse::render::render_files;
+use pipeline_pulse::render::csv::deals_csv as render_deals_csv;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -108,11 +108,7 @@ fn report(records: &[Value]) -> PipelineReport {
 
 /// (class, amount_base, weighted_base, closing_date) of every row of `deals.csv`.
 fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal, String)> {
-    let files = render_files(report).expect("render");
-    let file = files
-        .iter()
-        .find(|f| f.name == "deals.csv")
-        .expect("deals.csv");
+    let file = render_deals_csv(report).expect("render deals.csv");
     let mut reader = csv::Reader::from_reader(&file.bytes[..]);
     let headers = reader.headers().expect("header").clone();
     let column = |name: &str| headers.iter().position(|h| h == name).expect("column");

@@ -18,8 +18,8 @@ pub use job::{
     SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
-    PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass, StageDefinition,
-    Windows,
+    Paper, PdfLayout, PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass,
+    StageDefinition, Windows,
 };
 pub use secret::Secret;
 pub use settings::{

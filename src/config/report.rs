@@ -102,6 +102,54 @@ pub enum SectionKind {
     Kpis,
     /// Open pipeline by stage.
     ByStage,
+    /// Pipeline and results per owner.
+    ByOwner,
+    /// Open pipeline by expected closing month.
+    ByCloseMonth,
+    /// Every deal by original currency.
+    ByCurrency,
+    /// The largest open deals.
+    TopDeals,
+    /// Open deals untouched for the stale window.
+    Stale,
+    /// Findings about the CRM records.
+    DataQuality,
+}
+
+/// Paper size of the PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// ISO A4, 210 × 297 mm.
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+}
+
+/// The `[pdf]` table: how the PDF is laid out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PdfLayout {
+    /// `a4` (default) or `letter`.
+    #[serde(default)]
+    pub paper: Paper,
+    /// Rows shown of each deal list (stale, slipped, data quality) before
+    /// "and N more — see the CSV".
+    #[serde(default = "default_list_rows")]
+    pub list_rows: u32,
+}
+
+fn default_list_rows() -> u32 {
+    20
+}
+
+impl Default for PdfLayout {
+    fn default() -> Self {
+        Self {
+            paper: Paper::default(),
+            list_rows: default_list_rows(),
+        }
+    }
 }
 
 /// One section of the report, in display order.
@@ -120,6 +168,8 @@ struct RawReport {
     period: PeriodKind,
     #[serde(default)]
     windows: Windows,
+    #[serde(default)]
+    pdf: PdfLayout,
     stages: Vec<StageDefinition>,
     sections: Vec<SectionDefinition>,
 }
@@ -139,6 +189,8 @@ pub struct ReportDefinition {
     pub period: PeriodKind,
     /// Windows and limits.
     pub windows: Windows,
+    /// Layout of the PDF.
+    pub pdf: PdfLayout,
     /// Stages in pipeline order.
     pub stages: Vec<StageDefinition>,
     /// Sections in display order.
@@ -193,6 +245,9 @@ pub fn parse_report(
             );
         }
     }
+    if raw.pdf.list_rows == 0 {
+        errors.push(format!("{file}: pdf.list_rows"), "must be at least 1");
+    }
     if raw.windows.win_rate_days == 0 {
         errors.push(
             format!("{file}: windows.win_rate_days"),
@@ -210,6 +265,7 @@ pub fn parse_report(
         title: raw.title,
         period: raw.period,
         windows: raw.windows,
+        pdf: raw.pdf,
         stages: raw.stages,
         sections: raw.sections,
         file: path.to_owned(),

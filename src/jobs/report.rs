@@ -14,6 +14,7 @@ use crate::fx::{RateMode, RateSet};
 use crate::publish::{
     self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key,
 };
+use crate::render::pdf::PdfOptions;
 use crate::render::{self, OutputFile, PDF_NAME, email::email};
 
 /// Builds the job's report for the as-of date and publishes it to the
@@ -80,9 +81,13 @@ pub async fn report(
     };
     let home = env.config.settings.home_currency;
     let rate_mode = job.convert.rates;
+    let pdf = PdfOptions {
+        layout: definition.pdf.clone(),
+        fallback_font: env.config.settings.pdf_fallback_font.clone(),
+    };
     let span = Span::current();
     let (report, files, manifest) = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| compute(context, &definition, &rates, home, rate_mode, records))
+        span.in_scope(|| compute(context, &definition, &rates, home, rate_mode, records, &pdf))
     })
     .await
     .context("the report computation stopped unexpectedly")??;
@@ -129,6 +134,7 @@ fn compute(
     home: crate::fx::CurrencyCode,
     rate_mode: RateMode,
     records: Vec<serde_json::Value>,
+    pdf: &PdfOptions,
 ) -> anyhow::Result<(PipelineReport, Vec<OutputFile>, OutputFile)> {
     let preparation = Preparation {
         definition,
@@ -144,7 +150,7 @@ fn compute(
         .map(|deal| preparation.prepare(deal))
         .collect();
     let report = build_report(context, definition, deals)?;
-    let files = render::render_files(&report)?;
+    let files = render::render_files(&report, pdf)?;
     let manifest = render::manifest(&report, &files)?;
     Ok((report, files, manifest))
 }
