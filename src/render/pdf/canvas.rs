@@ -112,6 +112,8 @@ pub struct Canvas<'f> {
     width: f32,
     height: f32,
     pages: Vec<Vec<Op>>,
+    /// The page drawn on when not the last one.
+    target: Option<usize>,
     /// Distance of the cursor from the bottom of the page.
     y: f32,
     main_chars: BTreeSet<char>,
@@ -136,6 +138,7 @@ impl<'f> Canvas<'f> {
             width,
             height,
             pages: vec![Vec::new()],
+            target: None,
             y: height - HEADER,
             main_chars: BTreeSet::new(),
             fallback_chars: BTreeSet::new(),
@@ -146,11 +149,6 @@ impl<'f> Canvas<'f> {
     /// The fonts, for measuring.
     pub fn fonts(&self) -> &'f Fonts {
         self.fonts
-    }
-
-    /// Page width.
-    pub fn width(&self) -> f32 {
-        self.width
     }
 
     /// Page height.
@@ -168,11 +166,6 @@ impl<'f> Canvas<'f> {
         self.width - 2.0 * MARGIN
     }
 
-    /// Height of the body of a page.
-    pub fn body_height(&self) -> f32 {
-        self.height - HEADER - FOOTER
-    }
-
     /// The cursor's height above the page bottom.
     pub fn y(&self) -> f32 {
         self.y
@@ -183,8 +176,8 @@ impl<'f> Canvas<'f> {
         self.y -= mm;
     }
 
-    /// Pages so far.
-    pub fn page_count(&self) -> usize {
+    /// The number of the page being drawn, from 1.
+    pub fn page_number(&self) -> usize {
         self.pages.len()
     }
 
@@ -204,8 +197,19 @@ impl<'f> Canvas<'f> {
     }
 
     fn ops(&mut self) -> &mut Vec<Op> {
-        let last = self.pages.len() - 1;
-        &mut self.pages[last]
+        let page = self.target.unwrap_or(self.pages.len() - 1);
+        &mut self.pages[page]
+    }
+
+    /// Draws on an earlier page (numbered from 1) with the cursor at `y`,
+    /// e.g. a list of what the later pages hold.
+    pub fn revisit(&mut self, page: usize, y: f32, draw: impl FnOnce(&mut Self)) {
+        let cursor = self.y;
+        self.target = Some(page.saturating_sub(1).min(self.pages.len() - 1));
+        self.y = y;
+        draw(self);
+        self.target = None;
+        self.y = cursor;
     }
 
     /// Text with its baseline at `y`, aligned at `x`, cut to `width` with an

@@ -79,8 +79,9 @@ pub fn deals(count: i64, noun: &str) -> String {
     format!("{} {noun}{plural}", grouped(count.into(), 0))
 }
 
-/// Draws the first page and starts the next.
-pub fn first_page(canvas: &mut Canvas<'_>, report: &PipelineReport) {
+/// Draws the first page and starts the next; returns where on the first
+/// page the list of contents goes.
+pub fn first_page(canvas: &mut Canvas<'_>, report: &PipelineReport) -> f32 {
     let c = &report.context;
     canvas.down(2.0);
     canvas.paragraph("At a glance", &Style::new(13.0, accent()));
@@ -124,7 +125,35 @@ pub fn first_page(canvas: &mut Canvas<'_>, report: &PipelineReport) {
             &Style::new(8.0, alert()),
         );
     }
+    canvas.down(4.0);
+    let contents_at = canvas.y();
     canvas.new_page();
+    contents_at
+}
+
+/// The sections and the page each starts on, under the figures.
+pub fn contents(canvas: &mut Canvas<'_>, sections: &[(String, usize)]) {
+    let line = Style::new(9.0, grey(0.2));
+    canvas.paragraph("In this report", &Style::new(11.0, accent()));
+    canvas.down(1.0);
+    let right = canvas.right();
+    for (title, page) in sections {
+        canvas.down(5.2);
+        let y = canvas.y();
+        let number = format!("page {page}");
+        let room = right - MARGIN - canvas.fonts().width(&number, 9.0) - 6.0;
+        canvas.text(MARGIN, y, title, &line, Align::Left, Some(room));
+        let end = MARGIN
+            + canvas
+                .fonts()
+                .width(&canvas.fonts().fit(title, 9.0, room), 9.0)
+            + 2.0;
+        let start = right - canvas.fonts().width(&number, 9.0) - 2.0;
+        if start > end {
+            canvas.segment(end, y + 0.4, start, y + 0.4, grey(0.7), 0.5, true);
+        }
+        canvas.text(right, y, &number, &line, Align::Right, None);
+    }
 }
 
 /// Figures in boxes, `columns` to a row, the value as large as fits.
@@ -139,7 +168,7 @@ fn tiles(canvas: &mut Canvas<'_>, figures: &[Figure], columns: usize, height: f3
             canvas.fill_rect(x, top - height, width, height, grey(0.95));
             canvas.fill_rect(x, top - height, 1.4, height, accent());
             let inner = width - 7.0;
-            let label = Style::new(size * 0.42 + 0.5, grey(0.3));
+            let label = Style::new((size * 0.42 + 0.5).max(7.0), grey(0.3));
             canvas.text(
                 x + 4.5,
                 top - 2.0 - label.size * 0.3528,
@@ -156,7 +185,7 @@ fn tiles(canvas: &mut Canvas<'_>, figures: &[Figure], columns: usize, height: f3
                 Align::Left,
                 inner,
             );
-            let note = Style::new((size * 0.3 + 1.6).min(7.5), grey(0.4));
+            let note = Style::new((size * 0.3 + 1.6).clamp(6.3, 7.5), grey(0.4));
             canvas.text(
                 x + 4.5,
                 top - height + 3.0,

@@ -43,8 +43,9 @@ pub fn render_pdf(report: &PipelineReport, options: &PdfOptions) -> Result<Vec<u
         .transpose()?;
     let fonts = Fonts::new(fallback)?;
     let mut canvas = Canvas::new(&fonts, options.layout.paper);
-    cover::first_page(&mut canvas, report);
-    sections::body(&mut canvas, report, &options.layout);
+    let contents_at = cover::first_page(&mut canvas, report);
+    let contents = sections::body(&mut canvas, report, &options.layout);
+    canvas.revisit(1, contents_at, |canvas| cover::contents(canvas, &contents));
     let drawing = canvas.finish(|canvas, page, total| decorate::page(canvas, report, page, total));
     if !drawing.missing.is_empty() {
         let sample: String = drawing.missing.iter().take(12).collect();

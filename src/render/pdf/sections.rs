@@ -16,10 +16,16 @@ use crate::render::format::{grouped, percent, ratio};
 /// Owners drawn in the chart; the table lists every owner.
 const CHART_OWNERS: usize = 12;
 
-/// Draws every section.
-pub fn body(canvas: &mut Canvas<'_>, report: &PipelineReport, layout: &PdfLayout) {
+/// Draws every section; returns each one's title and first page.
+pub fn body(
+    canvas: &mut Canvas<'_>,
+    report: &PipelineReport,
+    layout: &PdfLayout,
+) -> Vec<(String, usize)> {
+    let mut contents = Vec::new();
     for section in &report.sections {
         heading(canvas, &section.title);
+        contents.push((section.title.clone(), canvas.page_number()));
         match section.kind {
             SectionKind::Kpis => kpis(canvas, report),
             SectionKind::ByStage => by_stage(canvas, report),
@@ -32,6 +38,7 @@ pub fn body(canvas: &mut Canvas<'_>, report: &PipelineReport, layout: &PdfLayout
         }
         canvas.down(6.0);
     }
+    contents
 }
 
 /// A section's title, kept on the page of what follows it.
