@@ -8,13 +8,15 @@ use rust_decimal::Decimal;
 use crate::support::{Workspace, describe, postgres_url};
 
 const WEEK: &str = "out/bucket/pipeline-pulse/weekly-pipeline/2026/W47";
-const CSVS: [&str; 9] = [
+const CSVS: [&str; 11] = [
     "by_close_month.csv",
     "by_currency.csv",
     "by_owner.csv",
     "by_stage.csv",
     "data_quality.csv",
     "deals.csv",
+    "movement.csv",
+    "slipped.csv",
     "stale.csv",
     "summary.csv",
     "top_deals.csv",
@@ -83,7 +85,7 @@ fn the_weekly_pipeline_publishes_pdf_csvs_manifest_and_email() {
     assert_eq!(manifest["rates"]["date"], "2026-11-23");
     assert_eq!(manifest["sample_data"], true);
     let files = manifest["files"].as_array().expect("files");
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), CSVS.len() + 1, "every CSV and the PDF");
     for file in files {
         let name = file["name"].as_str().expect("name");
         let bytes = workspace.read(&format!("{WEEK}/{name}"));
@@ -245,7 +247,8 @@ fn a_dry_run_writes_locally_and_publishes_nothing() {
         workspace
             .files_in("out/dry-run/weekly-pipeline/2026-W47")
             .len(),
-        11
+        CSVS.len() + 2,
+        "every CSV, the PDF and the manifest"
     );
 }
 

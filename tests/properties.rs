@@ -1,11 +1,14 @@
 //! Property: for any deal set, every total is exactly the sum of the
 //! per-deal base amounts `deals.csv` lists.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use pipeline_pulse::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
+use pipeline_pulse::aggregate::{
+    Baseline, Movement, MovementStep, Period, PipelineReport, Preparation, ReportContext,
+    SnapshotDeal, build_report,
+};
 use pipeline_pulse::config::{Config, StageClass};
 use pipeline_pulse::extract::Deal;
 use pipeline_pulse::fx::{CurrencyCode, RateMode, RateSet};
@@ -25,16 +28,7 @@ const STAGES: [&str; 6] = [
     "Proposal/Price Quote",
 ];
 
-fn record(
-    index: usize,
-    (amount, currency, stage, probability, closing): (
-        Option<(i64, u32)>,
-        usize,
-        usize,
-        Option<u8>,
-        i64,
-    ),
-) -> Value {
+fn record(index: usize, (amount, currency, stage, probability, closing): DealParams) -> Value {
     let closing =
         NaiveDate::from_ymd_opt(2026, 11, 23).expect("date") + chrono::Duration::days(closing);
     json!({
@@ -51,7 +45,9 @@ fn record(
     })
 }
 
-fn report(records: &[Value]) -> PipelineReport {
+/// The report of `records` as of 2026-11-23, with `then` (when given) as
+/// the deal set at the start of the period, and that set as converted.
+fn report_with(records: &[Value], then: Option<&[Value]>) -> (PipelineReport, Vec<SnapshotDeal>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let vars = BTreeMap::from([
         (
@@ -87,13 +83,31 @@ fn report(records: &[Value]) -> PipelineReport {
         .filter_map(Deal::from_record)
         .map(|deal| preparation.prepare(deal))
         .collect();
+    let period = Period::ending_by(definition.period, as_of);
+    let period_start = pipeline_pulse::aggregate::period::start_of_day(period.start, timezone);
+    let snapshot: Vec<SnapshotDeal> = then
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Deal::from_record)
+        .map(|deal| preparation.snapshot(&deal))
+        .collect();
+    let baseline = match then {
+        Some(_) => Baseline::Snapshot {
+            period_start,
+            deals: snapshot.clone(),
+        },
+        None => Baseline::Missing {
+            period_start,
+            history_from: None,
+        },
+    };
     let context = ReportContext {
         run_id: "property".to_owned(),
         job: "weekly-pipeline".to_owned(),
         title: definition.title.clone(),
         as_of,
         timezone,
-        period: Period::ending_by(definition.period, as_of),
+        period,
         base,
         rates_date: rates.date,
         rates_source: rates.source.clone(),
@@ -103,7 +117,12 @@ fn report(records: &[Value]) -> PipelineReport {
         stale_data: None,
         csv_bom: false,
     };
-    build_report(context, definition, deals).expect("a report")
+    let report = build_report(context, definition, deals, &baseline).expect("a report");
+    (report, snapshot)
+}
+
+fn report(records: &[Value]) -> PipelineReport {
+    report_with(records, None).0
 }
 
 /// (class, amount_base, weighted_base, closing_date) of every row of `deals.csv`.
@@ -139,21 +158,133 @@ fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal, String)>
         .collect()
 }
 
+/// The waterfall as SPEC.md defines it, step by step, from the two deal
+/// sets: the oracle the polars join is checked against.
+fn expected_movement(
+    then: &[SnapshotDeal],
+    report: &PipelineReport,
+) -> BTreeMap<MovementStep, (u64, Decimal)> {
+    let value = |amount: Option<Decimal>| amount.unwrap_or_default();
+    let now: HashMap<&str, _> = report.deals.iter().map(|d| (d.id.as_str(), d)).collect();
+    let before: HashMap<&str, _> = then.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut steps: BTreeMap<MovementStep, (u64, Decimal)> = MovementStep::ALL
+        .iter()
+        .map(|s| (*s, (0, Decimal::ZERO)))
+        .collect();
+    let mut add = |step, amount| {
+        let entry = steps.get_mut(&step).expect("every step");
+        entry.0 += 1;
+        entry.1 += amount;
+    };
+    for old in then.iter().filter(|d| d.class == StageClass::Open) {
+        add(MovementStep::Start, value(old.amount_base));
+        match now.get(old.id.as_str()) {
+            None => add(MovementStep::Other, -value(old.amount_base)),
+            Some(new) => match new.class {
+                StageClass::Won => add(MovementStep::Won, -value(old.amount_base)),
+                StageClass::Lost => add(MovementStep::Lost, -value(old.amount_base)),
+                StageClass::Open => {
+                    let change = value(new.amount_base) - value(old.amount_base);
+                    if change > Decimal::ZERO {
+                        add(MovementStep::Increased, change);
+                    } else if change < Decimal::ZERO {
+                        add(MovementStep::Decreased, change);
+                    }
+                }
+            },
+        }
+    }
+    for new in report.deals.iter().filter(|d| d.class == StageClass::Open) {
+        add(MovementStep::End, value(new.amount_base));
+        match before.get(new.id.as_str()) {
+            None => add(MovementStep::New, value(new.amount_base)),
+            Some(old) if old.class != StageClass::Open => {
+                add(MovementStep::Other, value(new.amount_base))
+            }
+            Some(_) => {}
+        }
+    }
+    steps
+}
+
+type DealParams = (Option<(i64, u32)>, usize, usize, Option<u8>, i64);
+
+fn deal_params() -> impl Strategy<Value = DealParams> {
+    (
+        prop::option::weighted(0.9, (0i64..100_000_000_000, 0u32..5)),
+        0..CURRENCIES.len(),
+        0..STAGES.len(),
+        prop::option::of(0u8..=100),
+        -200i64..200,
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_total_is_the_sum_of_the_per_deal_base_amounts(
-        deals in prop::collection::vec(
+    fn movement_reconciles_for_any_pair_of_snapshots(
+        pairs in prop::collection::vec(
             (
-                prop::option::weighted(0.9, (0i64..100_000_000_000, 0u32..5)),
-                0..CURRENCIES.len(),
-                0..STAGES.len(),
-                prop::option::of(0u8..=100),
-                -200i64..200,
+                prop::option::weighted(0.8, deal_params()),
+                prop::option::weighted(0.8, deal_params()),
+                any::<bool>(),
             ),
-            0..80,
+            0..60,
         )
+    ) {
+        // Half of the deals that exist at both instants are unchanged.
+        let mut then = Vec::new();
+        let mut now = Vec::new();
+        for (i, (before, after, same)) in pairs.into_iter().enumerate() {
+            if let Some(before) = before {
+                then.push(record(i, before));
+                if same {
+                    now.push(record(i, before));
+                    continue;
+                }
+            }
+            if let Some(after) = after {
+                now.push(record(i, after));
+            }
+        }
+        let (report, snapshot) = report_with(&now, Some(&then));
+        let Movement::Computed(rows) = &report.movement else {
+            panic!("a baseline was given");
+        };
+        let steps: Vec<MovementStep> = rows.iter().map(|r| r.step).collect();
+        prop_assert_eq!(steps, MovementStep::ALL.to_vec());
+        let between: Decimal = rows[1..7].iter().map(|r| r.amount).sum();
+        prop_assert_eq!(rows[0].amount + between, rows[7].amount, "start + steps = end: {:?}", rows);
+        prop_assert_eq!(rows[7].amount, report.kpis.open_amount);
+        prop_assert_eq!(rows[7].deals as i64, report.kpis.open_count);
+        let expected = expected_movement(&snapshot, &report);
+        for row in rows {
+            prop_assert_eq!((row.deals, row.amount), expected[&row.step], "step {}", row.step.label());
+        }
+        // Slipped: open deals overdue, or whose closing date moved later.
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let before: HashMap<&str, _> = snapshot.iter().map(|d| (d.id.as_str(), d)).collect();
+        let mut expected_slipped: Vec<&str> = report
+            .deals
+            .iter()
+            .filter(|d| d.class == StageClass::Open)
+            .filter(|d| {
+                let overdue = d.closing_date.is_some_and(|c| c < as_of);
+                let moved = before.get(d.id.as_str()).and_then(|old| old.closing_date).zip(d.closing_date).is_some_and(|(old, new)| new > old);
+                overdue || moved
+            })
+            .map(|d| d.id.as_str())
+            .collect();
+        expected_slipped.sort_unstable();
+        let mut slipped: Vec<&str> = report.slipped.iter().map(|s| report.deals[s.deal].id.as_str()).collect();
+        slipped.sort_unstable();
+        prop_assert_eq!(slipped, expected_slipped);
+    }
+
+    #[test]
+    fn every_total_is_the_sum_of_the_per_deal_base_amounts(
+        deals in prop::collection::vec(deal_params(), 0..80)
     ) {
         let records: Vec<Value> = deals.into_iter().enumerate().map(|(i, d)| record(i, d)).collect();
         let report = report(&records);

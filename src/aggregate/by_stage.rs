@@ -4,7 +4,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::frame::{day, int_at, str_at};
-use crate::config::{ReportDefinition, StageClass};
+use crate::config::{ForecastCategory, ReportDefinition, StageClass};
 use crate::fx::money::from_minor;
 
 /// One stage's open pipeline.
@@ -14,6 +14,9 @@ pub struct StageRow {
     pub stage: String,
     /// False for a stage the definition does not list.
     pub known: bool,
+    /// Its forecast category when the definition uses them (a stage the
+    /// definition does not list counts as `pipeline`).
+    pub forecast: Option<ForecastCategory>,
     /// Open deals in the stage.
     pub count: i64,
     /// Their base amount.
@@ -66,9 +69,16 @@ pub fn by_stage(
         ));
     }
     let open_total: i64 = found.iter().map(|(_, v)| v[1]).sum();
+    let categorised = definition.stages.iter().any(|s| s.forecast.is_some());
     let row = |stage: &str, known: bool, v: [i64; 5]| StageRow {
         stage: stage.to_owned(),
         known,
+        forecast: categorised.then(|| {
+            definition
+                .stage(stage)
+                .and_then(|s| s.forecast)
+                .unwrap_or(ForecastCategory::Pipeline)
+        }),
         count: v[0],
         amount: from_minor(v[1], minor_units),
         weighted: from_minor(v[2], minor_units),

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+use super::SnapshotDeal;
 use crate::config::{ReportDefinition, StageClass};
 use crate::extract::Deal;
 use crate::fx::money::round;
@@ -66,6 +67,22 @@ pub struct Preparation<'a> {
 }
 
 impl Preparation<'_> {
+    /// What movement compares of a deal as it stood at the period start,
+    /// converted at the same rates as the current deals.
+    pub fn snapshot(&self, deal: &Deal) -> SnapshotDeal {
+        let conversion = convert(deal, self.rates, self.base, self.home, self.rate_mode);
+        let stage = deal.stage.as_deref().unwrap_or_default();
+        SnapshotDeal {
+            id: deal.id.clone(),
+            class: self
+                .definition
+                .stage(stage)
+                .map_or(StageClass::Open, |s| s.class),
+            amount_base: conversion.amount_base,
+            closing_date: deal.closing_date,
+        }
+    }
+
     /// Converts, classifies and weights one deal, collecting its problems.
     pub fn prepare(&self, deal: Deal) -> ReportDeal {
         let conversion = convert(&deal, self.rates, self.base, self.home, self.rate_mode);

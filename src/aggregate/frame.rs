@@ -13,6 +13,11 @@ pub fn day(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
 
+/// The date of a day number.
+pub fn from_day(day: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(day)
+}
+
 /// Month number of a date (year × 12 + month − 1), for monthly buckets.
 pub fn month(date: NaiveDate) -> i32 {
     date.year() * 12 + date.month0() as i32
@@ -23,6 +28,7 @@ pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataF
     let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
     df!(
         "row" => (0..deals.len() as u32).collect::<Vec<_>>(),
+        "id" => deals.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
         "stage" => deals.iter().map(|d| d.stage.as_str()).collect::<Vec<_>>(),
         "owner" => deals.iter().map(|d| d.owner.as_str()).collect::<Vec<_>>(),
         "class" => deals.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),

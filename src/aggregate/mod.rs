@@ -7,8 +7,10 @@ mod by_owner;
 mod by_stage;
 mod deal_lists;
 mod deals;
+mod forecast;
 mod frame;
 mod kpis;
+mod movement;
 pub mod period;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,7 +21,9 @@ pub use by_currency::CurrencyRow;
 pub use by_owner::OwnerRow;
 pub use by_stage::StageRow;
 pub use deals::{Preparation, ReportDeal};
+pub use forecast::ForecastRow;
 pub use kpis::Kpis;
+pub use movement::{Baseline, Movement, MovementRow, MovementStep, SlippedRow, SnapshotDeal};
 pub use period::Period;
 
 use crate::config::{ReportDefinition, SectionDefinition};
@@ -97,6 +101,9 @@ pub struct PipelineReport {
     pub kpis: Kpis,
     /// Open pipeline by stage.
     pub by_stage: Vec<StageRow>,
+    /// Open pipeline by forecast category; empty when the definition has
+    /// no categories.
+    pub forecast: Vec<ForecastRow>,
     /// Every deal by original currency.
     pub by_currency: Vec<CurrencyRow>,
     /// Pipeline and results per owner.
@@ -109,6 +116,10 @@ pub struct PipelineReport {
     pub top_n: usize,
     /// Open deals untouched for the stale window, oldest first (indexes).
     pub stale: Vec<usize>,
+    /// The waterfall from the period start to the as-of date.
+    pub movement: Movement,
+    /// Overdue deals and deals whose closing date moved later.
+    pub slipped: Vec<SlippedRow>,
     /// Every problem of every deal.
     pub quality: Vec<QualityRow>,
 }
@@ -122,11 +133,13 @@ impl PipelineReport {
     }
 }
 
-/// Computes every section from the prepared deals.
+/// Computes every section from the prepared deals and the deal set at the
+/// period start.
 pub fn build_report(
     context: ReportContext,
     definition: &ReportDefinition,
     mut deals: Vec<ReportDeal>,
+    baseline: &Baseline,
 ) -> Result<PipelineReport, AggregateError> {
     deals.sort_by(|a, b| a.id.cmp(&b.id));
     let minor = context.base.minor_units();
@@ -161,6 +174,15 @@ pub fn build_report(
     let top_deals = deal_lists::top_deals(&frame).map_err(polars("top deals"))?;
     let stale = deal_lists::stale_deals(&frame, context.as_of, definition.windows.stale_days)
         .map_err(polars("stale deals"))?;
+    let forecast = forecast::forecast(&by_stage, &kpis);
+    let comparison =
+        movement::Comparison::new(&frame, baseline, minor).map_err(polars("movement"))?;
+    let movement = comparison
+        .movement(baseline, minor)
+        .map_err(polars("movement"))?;
+    let slipped = comparison
+        .slipped(context.as_of)
+        .map_err(polars("slipped deals"))?;
     let quality = deals
         .iter()
         .flat_map(|deal| {
@@ -177,12 +199,15 @@ pub fn build_report(
         deals,
         kpis,
         by_stage,
+        forecast,
         by_currency,
         by_owner,
         by_close_month,
         top_deals,
         top_n: definition.windows.top_n as usize,
         stale,
+        movement,
+        slipped,
         quality,
     })
 }

@@ -18,8 +18,8 @@ pub use job::{
     SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
-    Paper, PdfLayout, PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass,
-    StageDefinition, Windows,
+    ForecastCategory, Paper, PdfLayout, PeriodKind, ReportDefinition, SectionDefinition,
+    SectionKind, StageClass, StageDefinition, Windows,
 };
 pub use secret::Secret;
 pub use settings::{

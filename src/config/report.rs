@@ -51,6 +51,40 @@ pub struct StageDefinition {
     pub class: StageClass,
     /// Probability (percent) used when a deal has none of its own.
     pub probability: u8,
+    /// The forecast category the stage's deals count in, if the report
+    /// uses forecast categories.
+    #[serde(default)]
+    pub forecast: Option<ForecastCategory>,
+}
+
+/// Forecast categories, from the least to the most certain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastCategory {
+    /// Early deals, not yet counted on.
+    Pipeline,
+    /// Could close in the period if things go well.
+    BestCase,
+    /// Expected to close.
+    Commit,
+    /// Won.
+    Closed,
+}
+
+impl ForecastCategory {
+    /// Every category, in order.
+    pub const ALL: [ForecastCategory; 4] =
+        [Self::Pipeline, Self::BestCase, Self::Commit, Self::Closed];
+
+    /// The word used in CSVs and the report definition.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pipeline => "pipeline",
+            Self::BestCase => "best_case",
+            Self::Commit => "commit",
+            Self::Closed => "closed",
+        }
+    }
 }
 
 /// Windows and limits of the sections.
@@ -94,7 +128,8 @@ impl Default for Windows {
     }
 }
 
-/// The sections this version can compute.
+/// The sections of the report. Every one is computed (and has its CSV);
+/// the definition chooses which the PDF and email show, in what order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SectionKind {
@@ -108,11 +143,15 @@ pub enum SectionKind {
     ByCloseMonth,
     /// Every deal by original currency.
     ByCurrency,
-    /// The largest open deals.
-    TopDeals,
+    /// The waterfall from the period start to the as-of date.
+    Movement,
+    /// Overdue deals and deals whose closing date moved later.
+    Slipped,
     /// Open deals untouched for the stale window.
     Stale,
-    /// Findings about the CRM records.
+    /// The largest open deals.
+    TopDeals,
+    /// Every record with a problem.
     DataQuality,
 }
 
@@ -247,6 +286,30 @@ pub fn parse_report(
     }
     if raw.pdf.list_rows == 0 {
         errors.push(format!("{file}: pdf.list_rows"), "must be at least 1");
+    }
+    for (i, stage) in raw.stages.iter().enumerate() {
+        let closed = stage.forecast == Some(ForecastCategory::Closed);
+        if stage.forecast.is_some() && closed != (stage.class == StageClass::Won) {
+            errors.push(
+                format!("{file}: stages[{i}].forecast"),
+                format!(
+                    "`{}` is {}: the `closed` forecast category is for won stages, and won stages belong in it",
+                    stage.name,
+                    stage.class.as_str()
+                ),
+            );
+        }
+    }
+    if raw.stages.iter().any(|s| s.forecast.is_some())
+        && let Some(i) = raw
+            .stages
+            .iter()
+            .position(|s| s.forecast.is_none() && s.class != StageClass::Lost)
+    {
+        errors.push(
+            format!("{file}: stages[{i}].forecast"),
+            "once one stage has a forecast category, every open and won stage needs one",
+        );
     }
     if raw.windows.win_rate_days == 0 {
         errors.push(

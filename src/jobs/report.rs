@@ -1,21 +1,26 @@
 //! The `report` step: convert, aggregate, render, publish.
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tracing::{Instrument, Span, info, info_span, warn};
 
 use super::refresh_rates::ensure_rates;
 use super::{Environment, RunRequest, StepReport};
-use crate::aggregate::period::end_of_day;
-use crate::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
+use crate::aggregate::period::{end_of_day, start_of_day};
+use crate::aggregate::{
+    Baseline, Period, PipelineReport, Preparation, ReportContext, ReportDeal, build_report,
+};
 use crate::config::{Freshness, JobDefinition, OnStale, ReportDefinition};
 use crate::extract::Deal;
-use crate::fx::{RateMode, RateSet};
+use crate::fx::{CurrencyCode, RateMode, RateSet};
 use crate::publish::{
     self, LocalDirStore, build_message, latest_folder, period_folder, recipients_key,
 };
 use crate::render::pdf::PdfOptions;
 use crate::render::{self, OutputFile, PDF_NAME, email::email};
+use crate::store::VersionAt;
 
 /// Builds the job's report for the as-of date and publishes it to the
 /// job's targets (or only to the dry-run folder).
@@ -42,7 +47,6 @@ pub async fn report(
             rates.date
         ));
     }
-    let records = env.store.deals_at(end_of_day(as_of, job.timezone)).await?;
     let sync = env.store.sync_state(&env.deals.source_key()).await?;
     if sync.last_success_at.is_none() {
         step.warnings
@@ -79,15 +83,20 @@ pub async fn report(
         stale_data: stale_data.map(|(message, _)| message),
         csv_bom: job.publish.csv_bom,
     };
-    let home = env.config.settings.home_currency;
-    let rate_mode = job.convert.rates;
     let pdf = PdfOptions {
         layout: definition.pdf.clone(),
         fallback_font: env.config.settings.pdf_fallback_font.clone(),
     };
+    let inputs = Arc::new(Inputs {
+        definition,
+        rates,
+        home: env.config.settings.home_currency,
+        rate_mode: job.convert.rates,
+    });
+    let (deals, baseline) = read_deals(env, &context, &inputs, sync.history_from).await?;
     let span = Span::current();
     let (report, files, manifest) = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| compute(context, &definition, &rates, home, rate_mode, records, &pdf))
+        span.in_scope(|| compute(context, &inputs.definition, deals, &baseline, &pdf))
     })
     .await
     .context("the report computation stopped unexpectedly")??;
@@ -127,29 +136,105 @@ pub async fn report(
     Ok(step)
 }
 
+/// What every deal is prepared against.
+struct Inputs {
+    definition: ReportDefinition,
+    rates: RateSet,
+    home: CurrencyCode,
+    rate_mode: RateMode,
+}
+
+impl Inputs {
+    fn preparation(&self, base: CurrencyCode, timezone: chrono_tz::Tz) -> Preparation<'_> {
+        Preparation {
+            definition: &self.definition,
+            rates: &self.rates,
+            base,
+            home: self.home,
+            timezone,
+            rate_mode: self.rate_mode,
+        }
+    }
+}
+
+/// Versions read per batch: parsing runs on a blocking thread while the
+/// next batch is read.
+const READ_BATCH: usize = 2_000;
+
+/// The deals at the end of the as-of day, prepared, and the deal set at
+/// the first instant of the period when history reaches back that far.
+async fn read_deals(
+    env: &Environment,
+    context: &ReportContext,
+    inputs: &Arc<Inputs>,
+    history_from: Option<DateTime<Utc>>,
+) -> anyhow::Result<(Vec<ReportDeal>, Baseline)> {
+    let end = end_of_day(context.as_of, context.timezone);
+    let period_start = start_of_day(context.period.start, context.timezone);
+    let has_baseline = history_from.is_some_and(|from| from <= period_start);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<VersionAt>>(4);
+    let (base, timezone) = (context.base, context.timezone);
+    let span = Span::current();
+    let parse = {
+        let inputs = Arc::clone(inputs);
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| -> anyhow::Result<_> {
+                let preparation = inputs.preparation(base, timezone);
+                let (mut now, mut then) = (Vec::new(), Vec::new());
+                while let Some(batch) = receiver.blocking_recv() {
+                    for version in batch {
+                        let record: serde_json::Value = serde_json::from_str(&version.payload)
+                            .context("a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)")?;
+                        let Some(deal) = Deal::from_record(&record) else {
+                            continue;
+                        };
+                        if version.at_start {
+                            then.push(preparation.snapshot(&deal));
+                        }
+                        if version.at_end {
+                            now.push(preparation.prepare(deal));
+                        }
+                    }
+                }
+                Ok((now, then))
+            })
+        })
+    };
+    let read = env
+        .store
+        .versions_at(
+            has_baseline.then_some(period_start),
+            end,
+            READ_BATCH,
+            sender,
+        )
+        .await;
+    let (now, then) = parse
+        .await
+        .context("reading the deals stopped unexpectedly")??;
+    read?;
+    let baseline = if has_baseline {
+        Baseline::Snapshot {
+            period_start,
+            deals: then,
+        }
+    } else {
+        Baseline::Missing {
+            period_start,
+            history_from,
+        }
+    };
+    Ok((now, baseline))
+}
+
 fn compute(
     context: ReportContext,
     definition: &ReportDefinition,
-    rates: &RateSet,
-    home: crate::fx::CurrencyCode,
-    rate_mode: RateMode,
-    records: Vec<serde_json::Value>,
+    deals: Vec<ReportDeal>,
+    baseline: &Baseline,
     pdf: &PdfOptions,
 ) -> anyhow::Result<(PipelineReport, Vec<OutputFile>, OutputFile)> {
-    let preparation = Preparation {
-        definition,
-        rates,
-        base: context.base,
-        home,
-        timezone: context.timezone,
-        rate_mode,
-    };
-    let deals = records
-        .iter()
-        .filter_map(Deal::from_record)
-        .map(|deal| preparation.prepare(deal))
-        .collect();
-    let report = build_report(context, definition, deals)?;
+    let report = build_report(context, definition, deals, baseline)?;
     let files = render::render_files(&report, pdf)?;
     let manifest = render::manifest(&report, &files)?;
     Ok((report, files, manifest))

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::format::{amount, opt_amount, ratio};
 use super::{OutputFile, RenderError};
-use crate::aggregate::PipelineReport;
+use crate::aggregate::{Movement, MovementStep, PipelineReport};
 
 fn date(value: Option<NaiveDate>) -> String {
     value.map(|d| d.to_string()).unwrap_or_default()
@@ -116,7 +116,7 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let k = &report.kpis;
     let dp = c.base.minor_units();
     let base = c.base.code();
-    let rows: Vec<[String; 3]> = vec![
+    let mut rows: Vec<[String; 3]> = vec![
         ["as_of".into(), c.as_of.to_string(), "date".into()],
         ["period".into(), c.period.label(), "period".into()],
         [
@@ -201,6 +201,26 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
             "count".into(),
         ],
     ];
+    for f in &report.forecast {
+        let name = f.category.as_str();
+        rows.extend([
+            [
+                format!("forecast_{name}_count"),
+                f.count.to_string(),
+                "count".into(),
+            ],
+            [
+                format!("forecast_{name}_amount"),
+                amount(f.amount, dp),
+                base.into(),
+            ],
+            [
+                format!("forecast_{name}_weighted"),
+                amount(f.weighted, dp),
+                base.into(),
+            ],
+        ]);
+    }
     write(
         "summary.csv",
         report.context.csv_bom,
@@ -222,6 +242,7 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
         &[
             "stage",
             "known_stage",
+            "forecast_category",
             "count",
             "amount",
             "weighted",
@@ -232,6 +253,10 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
             vec![
                 text(&s.stage),
                 s.known.to_string(),
+                s.forecast
+                    .map(|f| f.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
                 s.count.to_string(),
                 amount(s.amount, dp),
                 amount(s.weighted, dp),
@@ -357,6 +382,104 @@ pub fn stale_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                     .map(|m| (report.context.as_of - m).num_days().to_string())
                     .unwrap_or_default(),
             );
+            row
+        }),
+    )
+}
+
+/// `movement.csv`: the waterfall from the period start to the as-of date,
+/// one step a row. Without a baseline every step but `end` is empty and the
+/// note says why.
+pub fn movement_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let dp = report.context.base.minor_units();
+    let rows: Vec<Vec<String>> = match &report.movement {
+        Movement::Computed(steps) => steps
+            .iter()
+            .map(|row| {
+                vec![
+                    row.step.label().to_owned(),
+                    row.deals.to_string(),
+                    amount(row.amount, dp),
+                    String::new(),
+                ]
+            })
+            .collect(),
+        Movement::NoBaseline {
+            period_start,
+            history_from,
+        } => {
+            let note = no_baseline_note(*period_start, *history_from);
+            let k = &report.kpis;
+            MovementStep::ALL
+                .iter()
+                .map(|step| match step {
+                    MovementStep::End => vec![
+                        step.label().to_owned(),
+                        k.open_count.to_string(),
+                        amount(k.open_amount, dp),
+                        String::new(),
+                    ],
+                    _ => vec![
+                        step.label().to_owned(),
+                        String::new(),
+                        String::new(),
+                        note.clone(),
+                    ],
+                })
+                .collect()
+        }
+    };
+    write(
+        "movement.csv",
+        report.context.csv_bom,
+        &["step", "deals", "amount", "note"],
+        rows,
+    )
+}
+
+/// Why a report has no movement, in words finance can act on.
+pub fn no_baseline_note(
+    period_start: chrono::DateTime<chrono::Utc>,
+    history_from: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let start = period_start.format("%Y-%m-%dT%H:%M:%SZ");
+    match history_from {
+        Some(from) => format!(
+            "no baseline: deal history starts at {}, after the period start {start}",
+            from.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        None => format!(
+            "no baseline: no sync has finished, so there is no deal history at the period start {start}"
+        ),
+    }
+}
+
+/// `slipped.csv`: open deals that are overdue or whose closing date moved
+/// later since the period start, the earliest closing date first.
+pub fn slipped_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+    let mut header = DEAL_LIST.to_vec();
+    header.extend(["reason", "previous_closing_date", "days_overdue"]);
+    let as_of = report.context.as_of;
+    write(
+        "slipped.csv",
+        report.context.csv_bom,
+        &header,
+        report.slipped.iter().map(|s| {
+            let deal = &report.deals[s.deal];
+            let mut row = deal_list_row(report, s.deal);
+            let reason = match (s.overdue, s.moved_from.is_some()) {
+                (true, true) => "overdue;moved_later",
+                (true, false) => "overdue",
+                _ => "moved_later",
+            };
+            row.extend([
+                reason.to_owned(),
+                date(s.moved_from),
+                deal.closing_date
+                    .filter(|_| s.overdue)
+                    .map(|c| (as_of - c).num_days().to_string())
+                    .unwrap_or_default(),
+            ]);
             row
         }),
     )

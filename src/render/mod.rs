@@ -96,6 +96,8 @@ pub fn render_files(
         csv::by_stage_csv(report)?,
         csv::by_owner_csv(report)?,
         csv::by_close_month_csv(report)?,
+        csv::movement_csv(report)?,
+        csv::slipped_csv(report)?,
         csv::top_deals_csv(report)?,
         csv::stale_csv(report)?,
         csv::by_currency_csv(report)?,

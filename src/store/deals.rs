@@ -359,6 +359,54 @@ impl Store {
             .collect()
     }
 
+    /// Every deal version valid at `end` or at `start` (data time), sent in
+    /// batches as they are read, so a million deals are never all in
+    /// memory as text. A version valid at both instants is read once.
+    pub async fn versions_at(
+        &self,
+        start: Option<DateTime<Utc>>,
+        end: DateTime<Utc>,
+        batch: usize,
+        sink: tokio::sync::mpsc::Sender<Vec<VersionAt>>,
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt as _;
+        let end_text = db_time(end);
+        let start_text = db_time(start.unwrap_or(end).min(end));
+        let mut rows = sqlx::query(
+            "SELECT payload, valid_from, valid_to FROM deal_versions WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $2)",
+        )
+        .bind(&end_text)
+        .bind(&start_text)
+        .fetch(&self.pool);
+        let mut pending = Vec::with_capacity(batch);
+        let read = || query_error("reading the deal versions of a report");
+        while let Some(row) = rows.try_next().await.map_err(read())? {
+            let valid_from: String = row.try_get("valid_from").map_err(read())?;
+            let valid_to: Option<String> = row.try_get("valid_to").map_err(read())?;
+            let at_end = valid_to.as_deref().is_none_or(|to| to > end_text.as_str());
+            let at_start = start.is_some()
+                && valid_from <= start_text
+                && valid_to
+                    .as_deref()
+                    .is_none_or(|to| to > start_text.as_str());
+            pending.push(VersionAt {
+                payload: row.try_get("payload").map_err(read())?,
+                at_start,
+                at_end,
+            });
+            if pending.len() == batch {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+                if sink.send(full).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        if !pending.is_empty() {
+            let _ = sink.send(pending).await;
+        }
+        Ok(())
+    }
+
     /// How many version rows are stored (history grows with changes only).
     pub async fn deal_version_count(&self) -> Result<i64, StoreError> {
         sqlx::query_scalar("SELECT COUNT(*) FROM deal_versions")
@@ -366,6 +414,18 @@ impl Store {
             .await
             .map_err(query_error("counting deal versions"))
     }
+}
+
+/// A deal version read for a report, and which of its two instants it
+/// belongs to.
+#[derive(Debug)]
+pub struct VersionAt {
+    /// The record as the source sent it.
+    pub payload: String,
+    /// Valid at the period start.
+    pub at_start: bool,
+    /// Valid at the as-of instant.
+    pub at_end: bool,
 }
 
 /// A deal seen for the first time.

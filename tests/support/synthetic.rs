@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{Duration, NaiveDate};
-use pipeline_pulse::aggregate::{Period, PipelineReport, Preparation, ReportContext, build_report};
+use pipeline_pulse::aggregate::period::start_of_day;
+use pipeline_pulse::aggregate::{
+    Baseline, Period, PipelineReport, Preparation, ReportContext, build_report,
+};
 use pipeline_pulse::config::{Config, ReportDefinition};
 use pipeline_pulse::extract::Deal;
 use pipeline_pulse::fx::{CurrencyCode, RateMode, RateSet};
@@ -95,6 +98,44 @@ pub fn records(count: usize, owners: usize) -> Vec<Value> {
         .collect()
 }
 
+/// The same deals as they stood at the period start: a tenth did not
+/// exist yet, every closed one was still in negotiation, some were worth
+/// more or less, and some were due a month earlier.
+pub fn period_start(records: &[Value]) -> Vec<Value> {
+    records
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 10 != 3)
+        .map(|(i, record)| {
+            let mut then = record.clone();
+            if record["Stage"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Closed"))
+            {
+                then["Stage"] = json!("Negotiation/Review");
+            }
+            let cents: i64 = record["Amount"]
+                .as_str()
+                .and_then(|a| a.replace('.', "").parse().ok())
+                .unwrap_or(0);
+            let then_cents = match i % 7 {
+                0 => cents * 4 / 5,
+                1 => cents * 6 / 5,
+                _ => cents,
+            };
+            then["Amount"] = json!(format!("{}.{:02}", then_cents / 100, then_cents % 100));
+            if i % 11 == 0
+                && let Some(closing) = record["Closing_Date"]
+                    .as_str()
+                    .and_then(|d| d.parse::<NaiveDate>().ok())
+            {
+                then["Closing_Date"] = json!((closing - Duration::days(30)).to_string());
+            }
+            then
+        })
+        .collect()
+}
+
 /// The shipped configuration's report definition.
 pub fn definition() -> ReportDefinition {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -112,7 +153,8 @@ pub fn definition() -> ReportDefinition {
     config.reports["pipeline-summary"].clone()
 }
 
-/// The report of `records` under `definition`, with fixed provenance.
+/// The report of `records` under `definition`, with fixed provenance and
+/// the deals of [`period_start`] as the baseline of its movement.
 pub fn report(definition: &ReportDefinition, records: &[Value]) -> PipelineReport {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let rates = RateSet::from_currencyfreaks(
@@ -137,13 +179,22 @@ pub fn report(definition: &ReportDefinition, records: &[Value]) -> PipelineRepor
         .filter_map(Deal::from_record)
         .map(|deal| preparation.prepare(deal))
         .collect();
+    let period = Period::ending_by(definition.period, as_of);
+    let baseline = Baseline::Snapshot {
+        period_start: start_of_day(period.start, timezone),
+        deals: period_start(records)
+            .iter()
+            .filter_map(Deal::from_record)
+            .map(|deal| preparation.snapshot(&deal))
+            .collect(),
+    };
     let context = ReportContext {
         run_id: "0b7e2f4c-5d1a-4c3e-9f00-123456789abc".to_owned(),
         job: "weekly-pipeline".to_owned(),
         title: definition.title.clone(),
         as_of,
         timezone,
-        period: Period::ending_by(definition.period, as_of),
+        period,
         base,
         rates_date: rates.date,
         rates_source: rates.source.clone(),
@@ -153,5 +204,5 @@ pub fn report(definition: &ReportDefinition, records: &[Value]) -> PipelineRepor
         stale_data: None,
         csv_bom: false,
     };
-    build_report(context, definition, deals).expect("a report")
+    build_report(context, definition, deals, &baseline).expect("a report")
 }

@@ -171,6 +171,11 @@ impl<'f> Canvas<'f> {
         self.y
     }
 
+    /// Space left between the cursor and the footer.
+    pub fn room(&self) -> f32 {
+        self.y - FOOTER
+    }
+
     /// Moves the cursor down.
     pub fn down(&mut self, mm: f32) {
         self.y -= mm;
@@ -189,7 +194,8 @@ impl<'f> Canvas<'f> {
 
     /// Starts a new page unless `mm` fits below the cursor; true when it did.
     pub fn ensure(&mut self, mm: f32) -> bool {
-        if self.y - mm < FOOTER {
+        // A page being revisited never breaks: its caller checks `room`.
+        if self.target.is_none() && self.y - mm < FOOTER {
             self.new_page();
             return true;
         }

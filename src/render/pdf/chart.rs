@@ -52,18 +52,18 @@ pub fn ticks(max: Decimal, intervals: u32) -> Vec<Decimal> {
 }
 
 /// Chart geometry: a value as a length along an axis of `length` mm.
-fn scale(value: Decimal, max: Decimal, length: f32) -> f32 {
+pub fn scale(value: Decimal, max: Decimal, length: f32) -> f32 {
     let ratio = (value / max).to_f32().unwrap_or(0.0);
     ratio.clamp(0.0, 1.0) * length
 }
 
 /// A tick label: grouped thousands, no decimals unless the step needs them.
-fn tick_label(value: Decimal) -> String {
+pub fn tick_label(value: Decimal) -> String {
     grouped(value, value.normalize().scale().min(2))
 }
 
 /// A legend entry: a swatch and its meaning.
-fn legend(
+pub fn legend(
     canvas: &mut Canvas<'_>,
     x: f32,
     y: f32,

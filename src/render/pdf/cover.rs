@@ -21,7 +21,7 @@ pub fn figures(report: &PipelineReport) -> Vec<Figure> {
     let dp = report.context.base.minor_units();
     let base = report.context.base.code();
     let money = |v| format!("{base} {}", grouped(v, dp));
-    let window = "win-rate window";
+    let window = "trailing window";
     vec![
         Figure {
             label: "Open pipeline",
@@ -46,10 +46,7 @@ pub fn figures(report: &PipelineReport) -> Vec<Figure> {
         Figure {
             label: "Win rate",
             value: percent(k.win_rate_count),
-            note: format!(
-                "by count, {window}; by amount {}",
-                percent(k.win_rate_amount)
-            ),
+            note: format!("by count; by amount {}", percent(k.win_rate_amount)),
         },
         Figure {
             label: "Average won deal",
@@ -61,14 +58,14 @@ pub fn figures(report: &PipelineReport) -> Vec<Figure> {
             value: k
                 .average_cycle_days
                 .map_or_else(|| "–".to_owned(), |d| format!("{} days", ratio(Some(d), 1))),
-            note: format!("created to won, {window}"),
+            note: "created to won".to_owned(),
         },
         Figure {
             label: "Pipeline velocity",
             value: k
                 .velocity_per_day
                 .map_or_else(|| "–".to_owned(), |v| format!("{} / day", money(v))),
-            note: "open deals × win rate × size ÷ cycle".to_owned(),
+            note: "open × win rate × size ÷ cycle".to_owned(),
         },
     ]
 }
@@ -125,6 +122,8 @@ pub fn first_page(canvas: &mut Canvas<'_>, report: &PipelineReport) -> f32 {
             &Style::new(8.0, alert()),
         );
     }
+    canvas.down(3.0);
+    super::movement::summary(canvas, report);
     canvas.down(4.0);
     let contents_at = canvas.y();
     canvas.new_page();
@@ -133,6 +132,9 @@ pub fn first_page(canvas: &mut Canvas<'_>, report: &PipelineReport) -> f32 {
 
 /// The sections and the page each starts on, under the figures.
 pub fn contents(canvas: &mut Canvas<'_>, sections: &[(String, usize)]) {
+    if canvas.room() < 10.0 + 5.2 * sections.len() as f32 {
+        return;
+    }
     let line = Style::new(9.0, grey(0.2));
     canvas.paragraph("In this report", &Style::new(11.0, accent()));
     canvas.down(1.0);

@@ -165,3 +165,57 @@ pub fn data_quality(
     table.more = more(shown, rows.len(), "data_quality.csv");
     table.draw(canvas);
 }
+
+/// Open deals past their closing date, or whose closing date moved later
+/// during the period.
+pub fn slipped(
+    canvas: &mut super::canvas::Canvas<'_>,
+    report: &PipelineReport,
+    title: &str,
+    layout: &PdfLayout,
+) {
+    if report.slipped.is_empty() {
+        note(canvas, "No open deal slipped.");
+        return;
+    }
+    let overdue = report.slipped.iter().filter(|s| s.overdue).count();
+    note(
+        canvas,
+        &format!(
+            "{overdue} open deals are past their closing date; {} had their closing date moved later since {}.",
+            report
+                .slipped
+                .iter()
+                .filter(|s| s.moved_from.is_some())
+                .count(),
+            report.context.period.start
+        ),
+    );
+    let shown = report.slipped.len().min(layout.list_rows as usize);
+    let mut table = Table::new(
+        title,
+        deal_columns(report, Column::fit("Why"), Column::number("Was")),
+    );
+    for row in report.slipped.iter().take(shown) {
+        let deal = &report.deals[row.deal];
+        let why = match (row.overdue, row.moved_from.is_some()) {
+            (true, true) => "overdue, moved",
+            (true, false) => "overdue",
+            _ => "moved later",
+        };
+        table.row(
+            vec![
+                why.to_owned(),
+                deal.name.clone(),
+                or_dash(&deal.owner),
+                deal.stage.clone(),
+                date(deal.closing_date),
+                amount(report, deal).0,
+                row.moved_from.map_or_else(String::new, |d| d.to_string()),
+            ],
+            row.overdue,
+        );
+    }
+    table.more = more(shown, report.slipped.len(), "slipped.csv");
+    table.draw(canvas);
+}

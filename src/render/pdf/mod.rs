@@ -8,9 +8,11 @@ mod cover;
 mod decorate;
 mod font;
 mod lists;
+mod movement;
 mod sections;
 mod subset;
 mod table;
+mod waterfall;
 
 use std::path::PathBuf;
 

@@ -7,6 +7,7 @@ use super::canvas::{Canvas, Style, accent, grey};
 use super::chart::{self, Bar};
 use super::cover::figures;
 use super::lists;
+use super::movement;
 use super::table::{Column, Table};
 use crate::aggregate::PipelineReport;
 use crate::config::{PdfLayout, SectionKind};
@@ -33,6 +34,8 @@ pub fn body(
             SectionKind::ByCloseMonth => by_close_month(canvas, report),
             SectionKind::ByCurrency => by_currency(canvas, report),
             SectionKind::TopDeals => lists::top_deals(canvas, report, &section.title),
+            SectionKind::Movement => movement::section(canvas, report),
+            SectionKind::Slipped => lists::slipped(canvas, report, &section.title, layout),
             SectionKind::Stale => lists::stale(canvas, report, &section.title, layout),
             SectionKind::DataQuality => lists::data_quality(canvas, report, &section.title, layout),
         }

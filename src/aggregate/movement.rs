@@ -1,0 +1,301 @@
+//! What changed since the period started: the movement waterfall and the
+//! slipped deals, both from the deal set at the period start joined to the
+//! one at the as-of date.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::frame::{count_where, day, from_day};
+use crate::config::StageClass;
+use crate::fx::money::{from_minor, to_minor};
+
+/// A deal as it stood at the period start: only what movement and slipped
+/// compare, valued at the as-of rates.
+#[derive(Debug, Clone)]
+pub struct SnapshotDeal {
+    /// Zoho record id.
+    pub id: String,
+    /// How its stage counted then.
+    pub class: StageClass,
+    /// Its amount then, converted at the as-of rates.
+    pub amount_base: Option<Decimal>,
+    /// Its closing date then.
+    pub closing_date: Option<NaiveDate>,
+}
+
+/// The deal set at the period start, when history reaches back that far.
+#[derive(Debug, Clone)]
+pub enum Baseline {
+    /// History starts after the period start: there is nothing to compare.
+    Missing {
+        /// The first instant of the period.
+        period_start: DateTime<Utc>,
+        /// Where complete history starts, if any sync finished.
+        history_from: Option<DateTime<Utc>>,
+    },
+    /// The deals at the first instant of the period.
+    Snapshot {
+        /// The first instant of the period.
+        period_start: DateTime<Utc>,
+        /// Every deal that existed then.
+        deals: Vec<SnapshotDeal>,
+    },
+}
+
+/// One step of the waterfall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MovementStep {
+    /// Open amount at the period start.
+    Start,
+    /// Open now, absent then.
+    New,
+    /// Open then and now, worth more now.
+    Increased,
+    /// Open then and now, worth less now.
+    Decreased,
+    /// Open then, won now.
+    Won,
+    /// Open then, lost now.
+    Lost,
+    /// Open then and deleted now, or closed then and open now.
+    Other,
+    /// Open amount now.
+    End,
+}
+
+impl MovementStep {
+    /// Every step, in waterfall order.
+    pub const ALL: [MovementStep; 8] = [
+        Self::Start,
+        Self::New,
+        Self::Increased,
+        Self::Decreased,
+        Self::Won,
+        Self::Lost,
+        Self::Other,
+        Self::End,
+    ];
+
+    /// The word in `movement.csv`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::New => "new",
+            Self::Increased => "increased",
+            Self::Decreased => "decreased",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Other => "other",
+            Self::End => "end",
+        }
+    }
+}
+
+/// One bar of the waterfall. Steps that take away are negative, so
+/// start + every step = end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovementRow {
+    /// Which step.
+    pub step: MovementStep,
+    /// Deals in it.
+    pub deals: u64,
+    /// Its amount in the base currency.
+    pub amount: Decimal,
+}
+
+/// The movement section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Movement {
+    /// No stored history at the period start: nothing is invented.
+    NoBaseline {
+        /// The first instant of the period.
+        period_start: DateTime<Utc>,
+        /// Where complete history starts, if any sync finished.
+        history_from: Option<DateTime<Utc>>,
+    },
+    /// Every step, in order.
+    Computed(Vec<MovementRow>),
+}
+
+/// An open deal that slipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlippedRow {
+    /// Index into the report's deals.
+    pub deal: usize,
+    /// Its closing date is before the as-of date.
+    pub overdue: bool,
+    /// Its closing date at the period start, when it has moved later since.
+    pub moved_from: Option<NaiveDate>,
+}
+
+/// The deals now and then, one row per deal in either.
+pub struct Comparison {
+    joined: LazyFrame,
+}
+
+impl Comparison {
+    /// Joins the current deals frame to the baseline by deal id.
+    pub fn new(frame: &DataFrame, baseline: &Baseline, minor_units: u32) -> PolarsResult<Self> {
+        let deals: &[SnapshotDeal] = match baseline {
+            Baseline::Snapshot { deals, .. } => deals,
+            Baseline::Missing { .. } => &[],
+        };
+        let then = df!(
+            "id" => deals.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+            "s_class" => deals.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),
+            "s_amount" => deals.iter().map(|d| d.amount_base.and_then(|a| to_minor(a, minor_units))).collect::<Vec<_>>(),
+            "s_closing" => deals.iter().map(|d| d.closing_date.map(day)).collect::<Vec<_>>(),
+        )?;
+        let now = frame.clone().lazy().select([
+            col("id"),
+            col("row"),
+            col("class"),
+            col("amount"),
+            col("closing"),
+        ]);
+        let joined = now.join(
+            then.lazy(),
+            [col("id")],
+            [col("id")],
+            JoinArgs::new(JoinType::Full),
+        );
+        Ok(Self { joined })
+    }
+
+    /// The waterfall, or why there is none.
+    pub fn movement(&self, baseline: &Baseline, minor_units: u32) -> PolarsResult<Movement> {
+        if let Baseline::Missing {
+            period_start,
+            history_from,
+        } = baseline
+        {
+            return Ok(Movement::NoBaseline {
+                period_start: *period_start,
+                history_from: *history_from,
+            });
+        }
+        let is = |column: &str, class: StageClass| {
+            col(column).eq(lit(class.as_str())).fill_null(lit(false))
+        };
+        let (open_then, open_now) = (
+            is("s_class", StageClass::Open),
+            is("class", StageClass::Open),
+        );
+        let (then_present, now_present) =
+            (col("s_class").is_not_null(), col("class").is_not_null());
+        // A deal without a base amount counts 0, so that every deal is in
+        // exactly the steps its class changes put it in.
+        let (then, now) = (
+            col("s_amount").fill_null(lit(0_i64)),
+            col("amount").fill_null(lit(0_i64)),
+        );
+        let both_open = open_then.clone().and(open_now.clone());
+        let steps = [
+            (open_then.clone(), then.clone()),
+            (
+                open_now.clone().and(then_present.clone().not()),
+                now.clone(),
+            ),
+            (
+                both_open.clone().and(now.clone().gt(then.clone())),
+                now.clone() - then.clone(),
+            ),
+            (
+                both_open.and(now.clone().lt(then.clone())),
+                now.clone() - then.clone(),
+            ),
+            (
+                open_then.clone().and(is("class", StageClass::Won)),
+                lit(0_i64) - then.clone(),
+            ),
+            (
+                open_then.clone().and(is("class", StageClass::Lost)),
+                lit(0_i64) - then.clone(),
+            ),
+            (
+                open_then
+                    .clone()
+                    .and(now_present.not())
+                    .or(then_present.and(open_then.not()).and(open_now.clone())),
+                when(open_now.clone())
+                    .then(now.clone())
+                    .otherwise(lit(0_i64) - then),
+            ),
+            (open_now, now),
+        ];
+        let totals = self
+            .joined
+            .clone()
+            .select(
+                steps
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, (mask, value))| {
+                        [
+                            count_where(mask.clone()).alias(format!("n{i}")),
+                            value
+                                .clone()
+                                .filter(mask.clone())
+                                .cast(DataType::Int64)
+                                .sum()
+                                .alias(format!("a{i}")),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .collect()?;
+        let cell = |name: String| -> PolarsResult<i64> {
+            let column = totals.column(&name)?.cast(&DataType::Int64)?;
+            Ok(column.i64()?.get(0).unwrap_or(0))
+        };
+        MovementStep::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                Ok(MovementRow {
+                    step: *step,
+                    deals: u64::try_from(cell(format!("n{i}"))?).unwrap_or(0),
+                    amount: from_minor(cell(format!("a{i}"))?, minor_units),
+                })
+            })
+            .collect::<PolarsResult<_>>()
+            .map(Movement::Computed)
+    }
+
+    /// Open deals that are overdue or whose closing date moved later since
+    /// the period start; the earliest closing date first.
+    pub fn slipped(&self, as_of: NaiveDate) -> PolarsResult<Vec<SlippedRow>> {
+        let open_now = col("class").eq(lit(StageClass::Open.as_str()));
+        let overdue = col("closing").lt(lit(day(as_of))).fill_null(lit(false));
+        let moved = col("closing").gt(col("s_closing")).fill_null(lit(false));
+        let picked = self
+            .joined
+            .clone()
+            .filter(open_now.and(overdue.clone().or(moved.clone())))
+            .select([
+                col("row"),
+                overdue.alias("overdue"),
+                when(moved)
+                    .then(col("s_closing"))
+                    .otherwise(lit(NULL).cast(DataType::Int32))
+                    .alias("moved_from"),
+                col("closing"),
+            ])
+            .sort(["closing", "row"], SortMultipleOptions::default())
+            .collect()?;
+        let rows = picked.column("row")?.u32()?;
+        let overdue = picked.column("overdue")?.bool()?;
+        let moved_from = picked.column("moved_from")?.cast(&DataType::Int32)?;
+        let moved_from = moved_from.i32()?;
+        Ok((0..picked.height())
+            .filter_map(|i| {
+                Some(SlippedRow {
+                    deal: rows.get(i)? as usize,
+                    overdue: overdue.get(i).unwrap_or(false),
+                    moved_from: moved_from.get(i).and_then(from_day),
+                })
+            })
+            .collect())
+    }
+}
