@@ -194,9 +194,6 @@ fn every_figure_stage_name_script_and_the_provenance_are_searchable_text() {
         )),
         "the slipped list points to slipped.csv"
     );
-    if let Ok(path) = std::env::var("PDF_TEST_KEEP") {
-        std::fs::copy(&pdf.path, path).expect("keep the PDF");
-    }
 
     let c = &report.context;
     let pages = pdf.pages();
@@ -279,7 +276,7 @@ fn long_lists_add_pages_with_the_header_repeated_and_end_with_where_the_rest_is(
             "{rows} rows: no pointer to stale.csv for the {more} others"
         );
         assert!(
-            text.matches("Days idle").count() >= rows / 46 + 1,
+            text.matches("Days idle").count() > rows / 46,
             "{rows} rows: the header is not repeated on each page"
         );
         pages.push((shown(rows), pdf.pages()));

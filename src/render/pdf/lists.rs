@@ -194,7 +194,7 @@ pub fn slipped(
     let shown = report.slipped.len().min(layout.list_rows as usize);
     let mut table = Table::new(
         title,
-        deal_columns(report, Column::fit("Why"), Column::number("Was")),
+        deal_columns(report, Column::fit("Why"), Column::number("Was due")),
     );
     for row in report.slipped.iter().take(shown) {
         let deal = &report.deals[row.deal];
