@@ -65,7 +65,7 @@ pub fn figures(report: &PipelineReport) -> Vec<Figure> {
             value: k
                 .velocity_per_day
                 .map_or_else(|| "–".to_owned(), |v| format!("{} / day", money(v))),
-            note: "open × win rate × size ÷ cycle".to_owned(),
+            note: "open × rate × size ÷ cycle".to_owned(),
         },
     ]
 }

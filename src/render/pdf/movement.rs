@@ -17,14 +17,22 @@ fn no_baseline(report: &PipelineReport) -> Option<String> {
     else {
         return None;
     };
-    let start = period_start.format("%Y-%m-%d %H:%M UTC");
+    let tz = report.context.timezone;
+    let local = |t: &chrono::DateTime<chrono::Utc>| {
+        format!(
+            "{} ({})",
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            tz.name()
+        )
+    };
+    let start = local(period_start);
     Some(match history_from {
         Some(from) => format!(
-            "No movement to show: the stored deal history starts at {}, after the period start ({start}). The first period that starts after it will show what changed.",
-            from.format("%Y-%m-%d %H:%M UTC")
+            "No movement to show: the stored deal history starts at {}, after the period start, {start}. The first period that starts after it will show what changed.",
+            local(from)
         ),
         None => format!(
-            "No movement to show: no sync has finished, so there is no deal set at the period start ({start})."
+            "No movement to show: no sync has finished, so there is no deal set at the period start, {start}."
         ),
     })
 }

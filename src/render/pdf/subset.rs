@@ -78,7 +78,7 @@ mod tests {
             );
         }
         let name = small.font_name.expect("name");
-        assert!(name.ends_with("+DejaVuSans") && name.len() == 18, "{name}");
+        assert!(name.ends_with("+DejaVuSans") && name.len() == 17, "{name}");
         assert_eq!(
             subset_font(main, "DejaVuSans", &chars)
                 .expect("subset")

@@ -285,3 +285,48 @@ pub fn more(shown: usize, total: usize, file: &str) -> Option<String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::font::Fonts;
+    use super::*;
+    use crate::config::Paper;
+
+    #[test]
+    fn fitted_columns_hold_their_widest_cell_and_text_takes_the_rest() {
+        let fonts = Fonts::new(None).expect("embedded font");
+        let canvas = Canvas::new(&fonts, Paper::A4);
+        let mut table = Table::new(
+            "Deals",
+            vec![
+                Column::text("Deal", 2.0),
+                Column::number("Amount (SGD)"),
+                Column::text("Owner", 1.0),
+            ],
+        );
+        table.row(
+            vec![
+                "Acme".to_owned(),
+                "12,345,678.90".to_owned(),
+                "Ana".to_owned(),
+            ],
+            false,
+        );
+        let edges = table.layout(&canvas);
+        let widths: Vec<f32> = edges.iter().map(|(_, w)| *w).collect();
+        let total: f32 = widths.iter().sum();
+        assert!((total - canvas.body_width()).abs() < 0.01, "{widths:?}");
+        let needed = fonts
+            .width("12,345,678.90", TEXT_SIZE)
+            .max(fonts.width("Amount (SGD)", HEADER_SIZE));
+        assert!(widths[1] >= needed + 2.0 * PADDING, "{widths:?}");
+        assert!((widths[0] - 2.0 * widths[2]).abs() < 0.01, "shares 2 : 1");
+        assert_eq!(edges[0].0, MARGIN);
+        assert!((edges[2].0 - (MARGIN + widths[0] + widths[1])).abs() < 0.01);
+        assert_eq!(
+            more(20, 260, "stale.csv").as_deref(),
+            Some("and 240 more — see stale.csv")
+        );
+        assert_eq!(more(20, 20, "stale.csv"), None);
+    }
+}
