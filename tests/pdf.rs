@@ -196,6 +196,10 @@ fn every_figure_stage_name_script_and_the_provenance_are_searchable_text() {
     );
 
     let c = &report.context;
+    assert_eq!(
+        pdf.info("Title"),
+        format!("{} – {}", c.title, c.period.label())
+    );
     let pages = pdf.pages();
     for provenance in [
         format!(
@@ -228,12 +232,25 @@ fn every_figure_stage_name_script_and_the_provenance_are_searchable_text() {
 #[test]
 fn without_a_fallback_font_cjk_is_not_text_but_everything_else_is() {
     let definition = synthetic::definition();
-    let report = synthetic::report(&definition, &synthetic::records(300, 40));
+    let mut records = synthetic::records(300, 40);
+    // The largest deal, so the top-deals table shows its hostile name.
+    records.push(serde_json::json!({
+        "id": "999", "Deal_Name": "Evil\n\t(deal) \\) 🚀 <b>&amp;",
+        "Owner": {"name": "Ana\rRuiz", "id": "9"}, "Amount": "99999999.99",
+        "Currency": "SGD", "Stage": "Qualification", "Closing_Date": "2026-12-01",
+        "Created_Time": "2026-06-01T09:00:00+08:00", "Modified_Time": "2026-11-20T09:00:00+08:00"
+    }));
+    let report = synthetic::report(&definition, &records);
     let pdf = render(&report, &options(&definition, false));
     pdf.assert_valid();
     let text = flat(&pdf.text());
     assert!(!text.contains("株式会社"), "DejaVu Sans has no CJK glyphs");
     assert!(text.contains("ООО Ромашка") && text.contains("Ñandú Logística"));
+    assert!(
+        text.contains("Evil (deal) \\)"),
+        "control characters become spaces"
+    );
+    assert!(text.contains("Ana Ruiz"));
 }
 
 #[test]
@@ -290,6 +307,20 @@ fn long_lists_add_pages_with_the_header_repeated_and_end_with_where_the_rest_is(
             "{rows} more rows added {added} pages: {pages:?}"
         );
     }
+}
+
+#[test]
+fn stale_data_is_flagged_on_every_page() {
+    let definition = synthetic::definition();
+    let mut report = synthetic::report(&definition, &synthetic::records(200, 10));
+    let warning = "the last successful sync finished 3 d 4 h ago";
+    report.context.stale_data = Some(warning.to_owned());
+    let pdf = render(&report, &options(&definition, false));
+    let text = flat(&pdf.text());
+    assert_eq!(
+        text.matches(&format!("STALE DATA: {warning}")).count(),
+        pdf.pages()
+    );
 }
 
 #[test]

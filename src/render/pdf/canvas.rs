@@ -230,9 +230,14 @@ impl<'f> Canvas<'f> {
         width: Option<f32>,
     ) {
         let fonts = self.fonts;
+        // A line break or tab inside a CRM field would show as a box.
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let text = match width {
-            Some(width) => fonts.fit(text, style.size, width),
-            None => text.to_owned(),
+            Some(width) => fonts.fit(&text, style.size, width),
+            None => text,
         };
         if text.is_empty() {
             return;
