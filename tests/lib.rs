@@ -2,6 +2,7 @@
 //! binary in temporary directories and use real databases on loopback.
 
 mod cli;
+mod golden;
 mod pdf;
 mod pipeline;
 mod properties;

@@ -2,20 +2,17 @@
 //! per-deal base amounts `deals.csv` lists.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use chrono::NaiveDate;
-use pipeline_pulse::aggregate::{
-    Baseline, Movement, MovementStep, Period, PipelineReport, Preparation, ReportContext,
-    SnapshotDeal, build_report,
-};
-use pipeline_pulse::config::{Config, StageClass};
-use pipeline_pulse::extract::Deal;
-use pipeline_pulse::fx::{CurrencyCode, RateMode, RateSet};
-use pipeline_pulse::render::csv::deals_csv as render_deals_csv;
+use pipeline_pulse::aggregate::{Movement, MovementStep, PipelineReport, SnapshotDeal};
+use pipeline_pulse::config::StageClass;
+use pipeline_pulse::render::pdf::PdfOptions;
+use pipeline_pulse::render::render_files;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+
+use crate::support::reports;
 
 const CURRENCIES: [&str; 7] = ["SGD", "USD", "EUR", "JPY", "KWD", "IDR", "VND"];
 const OWNERS: [&str; 3] = ["Ana Ruiz", "Bjørn Olsen", "=cmd"];
@@ -29,8 +26,7 @@ const STAGES: [&str; 6] = [
 ];
 
 fn record(index: usize, (amount, currency, stage, probability, closing): DealParams) -> Value {
-    let closing =
-        NaiveDate::from_ymd_opt(2026, 11, 23).expect("date") + chrono::Duration::days(closing);
+    let closing = as_of() + chrono::Duration::days(closing);
     json!({
         "id": format!("{index:06}"),
         "Deal_Name": format!("Deal {index}"),
@@ -45,80 +41,19 @@ fn record(index: usize, (amount, currency, stage, probability, closing): DealPar
     })
 }
 
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+}
+
 /// The report of `records` as of 2026-11-23, with `then` (when given) as
 /// the deal set at the start of the period, and that set as converted.
 fn report_with(records: &[Value], then: Option<&[Value]>) -> (PipelineReport, Vec<SnapshotDeal>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let vars = BTreeMap::from([
-        (
-            "JOBS_DIR".to_owned(),
-            root.join("jobs").display().to_string(),
-        ),
-        (
-            "REPORTS_DIR".to_owned(),
-            root.join("reports").display().to_string(),
-        ),
-    ]);
-    let config = Config::load(&vars).expect("the shipped configuration");
-    let definition = &config.reports["pipeline-summary"];
-    let rates = RateSet::from_currencyfreaks(
-        &std::fs::read_to_string(root.join("src/fx/bundled/currencyfreaks-2026-11-23.json"))
-            .expect("bundled rates"),
-        "bundled",
-    )
-    .expect("rates");
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-    let timezone = chrono_tz::Asia::Singapore;
-    let base = CurrencyCode::SGD;
-    let preparation = Preparation {
-        definition,
-        rates: &rates,
-        base,
-        home: base,
-        timezone,
-        rate_mode: RateMode::Provider,
-    };
-    let deals = records
-        .iter()
-        .filter_map(Deal::from_record)
-        .map(|deal| preparation.prepare(deal))
-        .collect();
-    let period = Period::ending_by(definition.period, as_of);
-    let period_start = pipeline_pulse::aggregate::period::start_of_day(period.start, timezone);
-    let snapshot: Vec<SnapshotDeal> = then
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Deal::from_record)
-        .map(|deal| preparation.snapshot(&deal))
-        .collect();
-    let baseline = match then {
-        Some(_) => Baseline::Snapshot {
-            period_start,
-            deals: snapshot.clone(),
-        },
-        None => Baseline::Missing {
-            period_start,
-            history_from: None,
-        },
-    };
-    let context = ReportContext {
-        run_id: "property".to_owned(),
-        job: "weekly-pipeline".to_owned(),
-        title: definition.title.clone(),
-        as_of,
-        timezone,
-        period,
-        base,
-        rates_date: rates.date,
-        rates_source: rates.source.clone(),
-        deal_source: "generated".to_owned(),
-        sample: true,
-        last_sync: None,
-        stale_data: None,
-        csv_bom: false,
-    };
-    let report = build_report(context, definition, deals, &baseline).expect("a report");
-    (report, snapshot)
+    reports::build(reports::Inputs {
+        now: records,
+        then,
+        as_of: as_of(),
+        rates: &reports::bundled_rates(),
+    })
 }
 
 fn report(records: &[Value]) -> PipelineReport {
@@ -127,7 +62,11 @@ fn report(records: &[Value]) -> PipelineReport {
 
 /// (class, amount_base, weighted_base, closing_date) of every row of `deals.csv`.
 fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal, String)> {
-    let file = render_deals_csv(report).expect("render deals.csv");
+    let files = render_files(report, &PdfOptions::default()).expect("render");
+    let file = files
+        .iter()
+        .find(|f| f.name == "deals.csv")
+        .expect("deals.csv");
     let mut reader = csv::Reader::from_reader(&file.bytes[..]);
     let headers = reader.headers().expect("header").clone();
     let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
@@ -263,7 +202,7 @@ proptest! {
             prop_assert_eq!((row.deals, row.amount), expected[&row.step], "step {}", row.step.label());
         }
         // Slipped: open deals overdue, or whose closing date moved later.
-        let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let as_of = as_of();
         let before: HashMap<&str, _> = snapshot.iter().map(|d| (d.id.as_str(), d)).collect();
         let mut expected_slipped: Vec<&str> = report
             .deals

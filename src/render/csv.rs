@@ -242,26 +242,26 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
         &[
             "stage",
             "known_stage",
-            "forecast_category",
             "count",
             "amount",
             "weighted",
             "share_of_open",
             "average_age_days",
+            "forecast_category",
         ],
         report.by_stage.iter().map(|s| {
             vec![
                 text(&s.stage),
                 s.known.to_string(),
-                s.forecast
-                    .map(|f| f.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
                 s.count.to_string(),
                 amount(s.amount, dp),
                 amount(s.weighted, dp),
                 ratio(s.share, 4),
                 ratio(s.average_age_days, 1),
+                s.forecast
+                    .map(|f| f.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
             ]
         }),
     )
@@ -506,7 +506,9 @@ pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderErro
                 c.deals.to_string(),
                 c.with_amount.to_string(),
                 c.amount.normalize().to_string(),
-                c.rate.map(|r| r.to_string()).unwrap_or_default(),
+                c.rate
+                    .map(|r| r.normalize().to_string())
+                    .unwrap_or_default(),
                 amount(c.amount_base, dp),
                 c.without_base.to_string(),
             ]

@@ -3,6 +3,7 @@
 
 pub mod currencyfreaks_fake;
 pub mod loopback;
+pub mod reports;
 pub mod synthetic;
 pub mod zoho_fake;
 
