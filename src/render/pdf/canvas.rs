@@ -171,6 +171,11 @@ impl<'f> Canvas<'f> {
         self.y
     }
 
+    /// Height of a page's body, between header and footer.
+    pub fn body_height(&self) -> f32 {
+        self.height - HEADER - FOOTER
+    }
+
     /// Space left between the cursor and the footer.
     pub fn room(&self) -> f32 {
         self.y - FOOTER

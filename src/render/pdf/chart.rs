@@ -166,10 +166,20 @@ pub fn bars(canvas: &mut Canvas<'_>, bars: &[Bar], currency: &str, dp: u32) {
         canvas.fill_rect(plot_x, y, outer, ROW - 2.0, accent_light());
         canvas.stroke_rect(plot_x, y, outer, ROW - 2.0, grey(0.3), 0.4);
         canvas.fill_rect(plot_x, y + 1.0, inner, ROW - 4.0, accent());
+        let value = grouped(bar.amount, dp);
+        // Paper behind the value, so a grid line does not cross it.
+        let label_width = canvas.fonts().width(&value, small.size) + 1.0;
+        canvas.fill_rect(
+            plot_x + outer + 0.7,
+            y + 0.4,
+            label_width,
+            ROW - 2.8,
+            grey(1.0),
+        );
         canvas.figure(
             plot_x + outer + 1.2,
             y + 1.2,
-            &grouped(bar.amount, dp),
+            &value,
             &small,
             Align::Left,
             canvas.right() - plot_x - outer - 1.2,

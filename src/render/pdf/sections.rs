@@ -79,7 +79,7 @@ fn kpis(canvas: &mut Canvas<'_>, report: &PipelineReport) {
     let k = &report.kpis;
     table.row(
         vec![
-            format!("Without a {} amount", report.context.base),
+            format!("No {} amount", report.context.base),
             grouped(k.without_amount.into(), 0),
             format!("deals in no total, {} of them open", k.open_without_amount),
         ],

@@ -100,8 +100,16 @@ impl Table {
     /// Draws the table from the cursor down, breaking pages as needed.
     pub fn draw(&self, canvas: &mut Canvas<'_>) {
         let edges = self.layout(canvas);
-        // The header and at least two rows stay together.
-        canvas.ensure(HEADER_HEIGHT + 2.0 * ROW_HEIGHT);
+        // A table that fits on a page is not split; a longer one keeps its
+        // header with at least two rows.
+        let whole = HEADER_HEIGHT
+            + ROW_HEIGHT * (self.rows.len() + usize::from(self.total.is_some())) as f32
+            + if self.more.is_some() { 7.0 } else { 0.0 };
+        if whole <= canvas.body_height() {
+            canvas.ensure(whole);
+        } else {
+            canvas.ensure(HEADER_HEIGHT + 2.0 * ROW_HEIGHT);
+        }
         self.header(canvas, &edges, false);
         for (index, cells) in self.rows.iter().enumerate() {
             // The last row keeps the total and the closing note company.
