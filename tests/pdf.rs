@@ -195,6 +195,15 @@ fn every_figure_stage_name_script_and_the_provenance_are_searchable_text() {
         "the slipped list points to slipped.csv"
     );
 
+    let fonts = tool("pdffonts", &[pdf.arg()], "poppler-utils");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    let faces: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(faces.len(), 2, "DejaVu Sans and the fallback:\n{fonts}");
+    for face in faces {
+        // Embedded, subset, with a ToUnicode map.
+        assert!(face.contains("yes yes yes"), "{face}");
+    }
+
     let c = &report.context;
     assert_eq!(
         pdf.info("Title"),
