@@ -84,13 +84,19 @@ pub fn render_files(
     report: &PipelineReport,
     pdf: &pdf::PdfOptions,
 ) -> Result<Vec<OutputFile>, RenderError> {
+    let mut files = vec![OutputFile {
+        name: PDF_NAME,
+        content_type: "application/pdf",
+        bytes: pdf::render_pdf(report, pdf)?,
+        rows: None,
+    }];
+    files.extend(csv_files(report)?);
+    Ok(files)
+}
+
+/// Every CSV of the report.
+pub fn csv_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
     Ok(vec![
-        OutputFile {
-            name: PDF_NAME,
-            content_type: "application/pdf",
-            bytes: pdf::render_pdf(report, pdf)?,
-            rows: None,
-        },
         csv::summary_csv(report)?,
         csv::deals_csv(report)?,
         csv::by_stage_csv(report)?,
