@@ -140,6 +140,39 @@ fn by_stage(canvas: &mut Canvas<'_>, report: &PipelineReport) {
         String::new(),
     ]);
     table.draw(canvas);
+    forecast(canvas, report);
+}
+
+/// The open pipeline by forecast category, when the definition maps
+/// stages to categories; `closed` holds the period's won deals.
+fn forecast(canvas: &mut Canvas<'_>, report: &PipelineReport) {
+    if report.forecast.is_empty() {
+        return;
+    }
+    let base = report.context.base;
+    let dp = base.minor_units();
+    canvas.down(4.0);
+    let mut table = Table::new(
+        "Forecast categories",
+        vec![
+            Column::text("Forecast category", 1.0),
+            Column::number("Deals"),
+            Column::number(money_header("Amount", base)),
+            Column::number(money_header("Weighted", base)),
+        ],
+    );
+    for row in &report.forecast {
+        table.row(
+            vec![
+                row.category.as_str().replace('_', " "),
+                grouped(row.count.into(), 0),
+                grouped(row.amount, dp),
+                grouped(row.weighted, dp),
+            ],
+            false,
+        );
+    }
+    table.draw(canvas);
 }
 
 fn by_owner(canvas: &mut Canvas<'_>, report: &PipelineReport) {
