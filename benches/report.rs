@@ -140,14 +140,14 @@ fn sections(n: u64) {
     )
     .expect("rates");
     let timezone = chrono_tz::Asia::Singapore;
-    let preparation = Preparation {
+    let preparation = Preparation::new(
         definition,
-        rates: &rates,
-        base: CurrencyCode::SGD,
-        home: CurrencyCode::SGD,
+        &rates,
+        CurrencyCode::SGD,
+        CurrencyCode::SGD,
         timezone,
-        rate_mode: RateMode::Provider,
-    };
+        RateMode::Provider,
+    );
     // The inputs as the job holds them: parsed deals now, and the deal set
     // at the period start.
     let now: Vec<Deal> = (0..n)

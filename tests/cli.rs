@@ -213,3 +213,44 @@ fn json_logs_carry_the_run_id_and_job_on_every_line_of_a_run() {
         assert_eq!(line["spans"][0]["job"], "refresh-rates", "{line}");
     }
 }
+
+#[test]
+fn a_bad_report_definition_names_the_stage_and_key() {
+    let workspace = Workspace::new();
+    let definition = String::from_utf8_lossy(&workspace.read("reports/pipeline-summary.toml"))
+        .replace(
+            "name = \"Closed Lost\"\nclass = \"lost\"\nprobability = 0",
+            "name = \"Closed Lost\"\nclass = \"lost\"\nprobability = 0\nforecast = \"commit\"",
+        )
+        .replace(
+            "probability = 20\nforecast = \"pipeline\"",
+            "probability = 20",
+        );
+    workspace.write("reports/pipeline-summary.toml", &definition);
+    let output = workspace.run(&["jobs", "validate"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "reports/pipeline-summary.toml: stages[8].forecast: `Closed Lost` is lost: lost deals are in no forecast category: remove it",
+        "reports/pipeline-summary.toml: stages[1].forecast: once one stage has a forecast category, every open and won stage needs one",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
+    }
+
+    workspace.write(
+        "reports/pipeline-summary.toml",
+        &definition.replace("kind = \"slipped\"", "kind = \"slippage\""),
+    );
+    let output = workspace.run(&["jobs", "validate"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("reports/pipeline-summary.toml")
+            && stderr.contains("slippage")
+            && stderr.contains("by_close_month"),
+        "the unknown section kind and the known ones are named:\n{stderr}"
+    );
+}

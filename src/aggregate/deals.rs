@@ -8,7 +8,7 @@ use super::SnapshotDeal;
 use crate::config::{ReportDefinition, StageClass};
 use crate::extract::Deal;
 use crate::fx::money::round;
-use crate::fx::{CurrencyCode, RateMode, RateSet, convert};
+use crate::fx::{CrossRates, CurrencyCode, RateMode, RateSet, convert_at};
 use crate::quality::{Problem, ProblemKind};
 
 /// One row of `deals.csv`: everything the sections aggregate.
@@ -52,25 +52,40 @@ pub struct ReportDeal {
 
 /// Inputs that every deal is prepared against.
 pub struct Preparation<'a> {
-    /// Stage order, classes and default probabilities.
-    pub definition: &'a ReportDefinition,
-    /// The rates of the report.
-    pub rates: &'a RateSet,
-    /// The reporting currency.
-    pub base: CurrencyCode,
-    /// The CRM's home currency for deals without one.
-    pub home: CurrencyCode,
-    /// Timezone in which timestamps become dates.
-    pub timezone: Tz,
-    /// Which rate converts a deal.
-    pub rate_mode: RateMode,
+    definition: &'a ReportDefinition,
+    rates: CrossRates<'a>,
+    base: CurrencyCode,
+    home: CurrencyCode,
+    timezone: Tz,
+    rate_mode: RateMode,
 }
 
-impl Preparation<'_> {
+impl<'a> Preparation<'a> {
+    /// Prepares deals with the definition's stages, `rates` converted to
+    /// `base` (deals without a currency are in `home`), and dates in
+    /// `timezone`.
+    pub fn new(
+        definition: &'a ReportDefinition,
+        rates: &'a RateSet,
+        base: CurrencyCode,
+        home: CurrencyCode,
+        timezone: Tz,
+        rate_mode: RateMode,
+    ) -> Self {
+        Self {
+            definition,
+            rates: rates.to_base(base.code()),
+            base,
+            home,
+            timezone,
+            rate_mode,
+        }
+    }
+
     /// What movement compares of a deal as it stood at the period start,
     /// converted at the same rates as the current deals.
     pub fn snapshot(&self, deal: &Deal) -> SnapshotDeal {
-        let conversion = convert(deal, self.rates, self.base, self.home, self.rate_mode);
+        let conversion = convert_at(deal, &self.rates, self.base, self.home, self.rate_mode);
         let stage = deal.stage.as_deref().unwrap_or_default();
         SnapshotDeal {
             id: deal.id.clone(),
@@ -85,7 +100,7 @@ impl Preparation<'_> {
 
     /// Converts, classifies and weights one deal, collecting its problems.
     pub fn prepare(&self, deal: Deal) -> ReportDeal {
-        let conversion = convert(&deal, self.rates, self.base, self.home, self.rate_mode);
+        let conversion = convert_at(&deal, &self.rates, self.base, self.home, self.rate_mode);
         let mut problems = deal.problems;
         problems.extend(conversion.problems);
         let stage = deal.stage.unwrap_or_default();

@@ -131,7 +131,7 @@ pub struct SlippedRow {
 
 /// The deals now and then, one row per deal in either.
 pub struct Comparison {
-    joined: LazyFrame,
+    joined: DataFrame,
 }
 
 impl Comparison {
@@ -154,12 +154,24 @@ impl Comparison {
             col("amount"),
             col("closing"),
         ]);
-        let joined = now.join(
-            then.lazy(),
-            [col("id")],
-            [col("id")],
-            JoinArgs::new(JoinType::Full),
-        );
+        // Joined once, queried by both sections.
+        let joined = now
+            .join(
+                then.lazy(),
+                [col("id")],
+                [col("id")],
+                JoinArgs::new(JoinType::Full),
+            )
+            .select([
+                col("row"),
+                col("class"),
+                col("amount"),
+                col("closing"),
+                col("s_class"),
+                col("s_amount"),
+                col("s_closing"),
+            ])
+            .collect()?;
         Ok(Self { joined })
     }
 
@@ -227,6 +239,7 @@ impl Comparison {
         let totals = self
             .joined
             .clone()
+            .lazy()
             .select(
                 steps
                     .iter()
@@ -272,6 +285,7 @@ impl Comparison {
         let picked = self
             .joined
             .clone()
+            .lazy()
             .filter(open_now.and(overdue.clone().or(moved.clone())))
             .select([
                 col("row"),

@@ -288,15 +288,22 @@ pub fn parse_report(
         errors.push(format!("{file}: pdf.list_rows"), "must be at least 1");
     }
     for (i, stage) in raw.stages.iter().enumerate() {
-        let closed = stage.forecast == Some(ForecastCategory::Closed);
-        if stage.forecast.is_some() && closed != (stage.class == StageClass::Won) {
+        let problem = match (stage.class, stage.forecast) {
+            (StageClass::Lost, Some(_)) => {
+                Some("lost deals are in no forecast category: remove it")
+            }
+            (StageClass::Won, Some(f)) if f != ForecastCategory::Closed => {
+                Some("won stages belong in `closed`")
+            }
+            (StageClass::Open, Some(ForecastCategory::Closed)) => {
+                Some("`closed` is for won stages: use pipeline, best_case or commit")
+            }
+            _ => None,
+        };
+        if let Some(problem) = problem {
             errors.push(
                 format!("{file}: stages[{i}].forecast"),
-                format!(
-                    "`{}` is {}: the `closed` forecast category is for won stages, and won stages belong in it",
-                    stage.name,
-                    stage.class.as_str()
-                ),
+                format!("`{}` is {}: {problem}", stage.name, stage.class.as_str()),
             );
         }
     }

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::money::mul_round;
-use super::{CurrencyCode, RateSet};
+use super::{CrossRates, CurrencyCode, RateSet};
 use crate::extract::{Amount, Deal};
 use crate::quality::{Problem, ProblemKind};
 
@@ -46,18 +46,30 @@ pub fn convert(
     home: CurrencyCode,
     mode: RateMode,
 ) -> Conversion {
+    convert_at(deal, &rates.to_base(base.code()), base, home, mode)
+}
+
+/// [`convert`] with the cross rates computed beforehand, for many deals.
+pub fn convert_at(
+    deal: &Deal,
+    cross: &CrossRates<'_>,
+    base: CurrencyCode,
+    home: CurrencyCode,
+    mode: RateMode,
+) -> Conversion {
+    let rates = cross.set;
     let currency = deal
         .currency
         .clone()
         .unwrap_or_else(|| home.code().to_owned());
     let rate = match mode {
-        RateMode::Provider => rates.cross_rate(&currency, base.code()),
+        RateMode::Provider => cross.rate(&currency),
         // A deal in the home currency needs no Exchange_Rate of its own.
-        RateMode::Zoho if currency == home.code() => rates.cross_rate(home.code(), base.code()),
+        RateMode::Zoho if currency == home.code() => cross.rate(home.code()),
         RateMode::Zoho => deal
             .exchange_rate
             .filter(|x| *x > Decimal::ZERO)
-            .zip(rates.cross_rate(home.code(), base.code()))
+            .zip(cross.rate(home.code()))
             .and_then(|(exchange_rate, home_to_base)| home_to_base.checked_div(exchange_rate)),
     };
     let mut problems = Vec::new();

@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 pub use bundled::BundledRates;
-pub use convert::{Conversion, RateMode, convert};
+pub use convert::{Conversion, RateMode, convert, convert_at};
 pub use currency::CurrencyCode;
 pub use currencyfreaks::CurrencyFreaks;
-pub use rates::RateSet;
+pub use rates::{CrossRates, RateSet};
 
 /// Why rates could not be had.
 #[derive(Debug, thiserror::Error)]

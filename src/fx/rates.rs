@@ -91,6 +91,44 @@ impl RateSet {
     }
 }
 
+/// Every currency's rate to one base currency, computed once per report
+/// rather than once per deal.
+#[derive(Debug, Clone)]
+pub struct CrossRates<'a> {
+    /// The set they come from.
+    pub set: &'a RateSet,
+    /// The currency they convert to.
+    pub base: &'a str,
+    to_base: BTreeMap<&'a str, Decimal>,
+}
+
+impl RateSet {
+    /// The cross rate of every currency of the set to `base`.
+    pub fn to_base<'a>(&'a self, base: &'a str) -> CrossRates<'a> {
+        let to_base = self
+            .rates
+            .keys()
+            .filter_map(|from| Some((from.as_str(), self.cross_rate(from, base)?)))
+            .collect();
+        CrossRates {
+            set: self,
+            base,
+            to_base,
+        }
+    }
+}
+
+impl CrossRates<'_> {
+    /// Units of the base currency per one unit of `from`, as
+    /// [`RateSet::cross_rate`] gives it.
+    pub fn rate(&self, from: &str) -> Option<Decimal> {
+        if from == self.base {
+            return Some(Decimal::ONE);
+        }
+        self.to_base.get(from).copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

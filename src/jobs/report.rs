@@ -146,14 +146,14 @@ struct Inputs {
 
 impl Inputs {
     fn preparation(&self, base: CurrencyCode, timezone: chrono_tz::Tz) -> Preparation<'_> {
-        Preparation {
-            definition: &self.definition,
-            rates: &self.rates,
+        Preparation::new(
+            &self.definition,
+            &self.rates,
             base,
-            home: self.home,
+            self.home,
             timezone,
-            rate_mode: self.rate_mode,
-        }
+            self.rate_mode,
+        )
     }
 }
 

@@ -2,24 +2,31 @@
 //! `.` decimals; amounts exact in minor units; column order fixed (and
 //! documented in `docs/csv.md`).
 
-use chrono::NaiveDate;
+use std::fmt::Write as _;
 
-use super::format::{amount, opt_amount, ratio};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use super::format::{amount, opt_amount, push_amount, ratio};
 use super::{OutputFile, RenderError};
 use crate::aggregate::{Movement, MovementStep, PipelineReport};
-
-fn date(value: Option<NaiveDate>) -> String {
-    value.map(|d| d.to_string()).unwrap_or_default()
-}
 
 /// A text cell as written: one that a spreadsheet would read as a formula
 /// (`=`, `+`, `-`, `@`, tab or CR first) gets a leading `'`, so a deal named
 /// `=HYPERLINK(…)` stays text in Excel. Numbers never pass through here.
 fn text(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_owned(),
+    if formula_like(value) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
     }
+}
+
+fn formula_like(value: &str) -> bool {
+    matches!(
+        value.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    )
 }
 
 fn write(
@@ -55,10 +62,112 @@ fn write(
     })
 }
 
+/// One CSV row being filled: every cell in one reused buffer, so a
+/// million-row file costs no allocation per cell.
+#[derive(Default)]
+struct Line {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl Line {
+    fn end(&mut self) -> &mut Self {
+        self.ends.push(self.buf.len());
+        self
+    }
+
+    /// A cell that is known to be safe as it is (codes, ids, numbers).
+    fn raw(&mut self, value: &str) -> &mut Self {
+        self.buf.push_str(value);
+        self.end()
+    }
+
+    /// Free text from the CRM, neutralised as [`text`] does.
+    fn text(&mut self, value: &str) -> &mut Self {
+        if formula_like(value) {
+            self.buf.push('\'');
+        }
+        self.raw(value)
+    }
+
+    fn show(&mut self, value: Option<impl std::fmt::Display>) -> &mut Self {
+        if let Some(value) = value {
+            let _ = write!(self.buf, "{value}");
+        }
+        self.end()
+    }
+
+    fn amount(&mut self, value: Option<Decimal>, dp: u32) -> &mut Self {
+        if let Some(value) = value {
+            push_amount(&mut self.buf, value, dp);
+        }
+        self.end()
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.buf[start..end])
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+    }
+}
+
+/// Rows above which a file is written by several threads, in order.
+const PARALLEL_ROWS: usize = 20_000;
+
+/// Writes one row per item; large files in chunks on all cores, joined in
+/// order, so the bytes are the same as a single pass would give.
+fn write_lines<T: Sync>(
+    name: &'static str,
+    bom: bool,
+    header: &[&str],
+    items: &[T],
+    fill: impl Fn(&mut Line, &T) + Sync,
+) -> Result<OutputFile, RenderError> {
+    let body = |chunk: &[T]| -> Result<Vec<u8>, RenderError> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::with_capacity(chunk.len() * 64));
+        let mut line = Line::default();
+        for item in chunk {
+            line.clear();
+            fill(&mut line, item);
+            writer.write_record(line.cells())?;
+        }
+        writer
+            .into_inner()
+            .map_err(|e| RenderError::Csv(e.into_error().into()))
+    };
+    let mut bytes = write(name, bom, header, std::iter::empty::<Vec<String>>())?.bytes;
+    if items.len() < PARALLEL_ROWS {
+        bytes.extend(body(items)?);
+    } else {
+        let chunk = items.len().div_ceil(rayon::current_num_threads() * 4);
+        let parts: Vec<Vec<u8>> = items
+            .par_chunks(chunk)
+            .map(body)
+            .collect::<Result<_, _>>()?;
+        for part in parts {
+            bytes.extend(part);
+        }
+    }
+    Ok(OutputFile {
+        name,
+        content_type: "text/csv; charset=utf-8",
+        bytes,
+        rows: Some(items.len()),
+    })
+}
+
 /// `deals.csv`: one row per deal, by id.
 pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let dp = report.context.base.minor_units();
-    write(
+    write_lines(
         "deals.csv",
         report.context.csv_bom,
         &[
@@ -80,33 +189,32 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
             "account",
             "problems",
         ],
-        report.deals.iter().map(|d| {
-            vec![
-                d.id.clone(),
-                text(&d.name),
-                text(&d.owner),
-                text(&d.stage),
-                d.class.as_str().to_owned(),
-                d.currency.clone(),
-                d.amount
-                    .map(|a| a.normalize().to_string())
-                    .unwrap_or_default(),
-                d.rate.map(|r| r.to_string()).unwrap_or_default(),
-                opt_amount(d.amount_base, dp),
-                d.probability.map(|p| p.to_string()).unwrap_or_default(),
-                opt_amount(d.weighted_base, dp),
-                date(d.closing_date),
-                date(d.created_date),
-                date(d.modified_date),
-                text(&d.pipeline),
-                text(&d.account),
-                d.problems
-                    .iter()
-                    .map(|p| p.kind.code())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            ]
-        }),
+        &report.deals,
+        |line, d| {
+            line.raw(&d.id)
+                .text(&d.name)
+                .text(&d.owner)
+                .text(&d.stage)
+                .raw(d.class.as_str())
+                .raw(&d.currency)
+                .show(d.amount.map(|a| a.normalize()))
+                .show(d.rate.map(|r| r.normalize()))
+                .amount(d.amount_base, dp)
+                .show(d.probability)
+                .amount(d.weighted_base, dp)
+                .show(d.closing_date)
+                .show(d.created_date)
+                .show(d.modified_date)
+                .text(&d.pipeline)
+                .text(&d.account);
+            for (i, problem) in d.problems.iter().enumerate() {
+                if i > 0 {
+                    line.buf.push(';');
+                }
+                line.buf.push_str(problem.kind.code());
+            }
+            line.end();
+        },
     )
 }
 
@@ -330,39 +438,34 @@ const DEAL_LIST: [&str; 8] = [
     "weighted_base",
 ];
 
-fn deal_list_row(report: &PipelineReport, index: usize) -> Vec<String> {
+fn deal_list(line: &mut Line, report: &PipelineReport, index: usize) {
     let dp = report.context.base.minor_units();
     let d = &report.deals[index];
-    vec![
-        d.id.clone(),
-        text(&d.name),
-        text(&d.owner),
-        text(&d.stage),
-        date(d.closing_date),
-        date(d.modified_date),
-        opt_amount(d.amount_base, dp),
-        opt_amount(d.weighted_base, dp),
-    ]
+    line.raw(&d.id)
+        .text(&d.name)
+        .text(&d.owner)
+        .text(&d.stage)
+        .show(d.closing_date)
+        .show(d.modified_date)
+        .amount(d.amount_base, dp)
+        .amount(d.weighted_base, dp);
 }
 
 /// `top_deals.csv`: the report's top N open deals by base amount.
 pub fn top_deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let mut header = vec!["rank"];
     header.extend(DEAL_LIST);
-    write(
+    let top = &report.top_deals[..report.top_n.min(report.top_deals.len())];
+    let ranked: Vec<(usize, usize)> = top.iter().copied().enumerate().collect();
+    write_lines(
         "top_deals.csv",
         report.context.csv_bom,
         &header,
-        report
-            .top_deals
-            .iter()
-            .take(report.top_n)
-            .enumerate()
-            .map(|(rank, &index)| {
-                let mut row = vec![(rank + 1).to_string()];
-                row.extend(deal_list_row(report, index));
-                row
-            }),
+        &ranked,
+        |line, &(rank, index)| {
+            line.show(Some(rank + 1));
+            deal_list(line, report, index);
+        },
     )
 }
 
@@ -370,20 +473,20 @@ pub fn top_deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError>
 pub fn stale_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let mut header = DEAL_LIST.to_vec();
     header.push("days_since_modified");
-    write(
+    let as_of = report.context.as_of;
+    write_lines(
         "stale.csv",
         report.context.csv_bom,
         &header,
-        report.stale.iter().map(|&index| {
-            let mut row = deal_list_row(report, index);
-            row.push(
+        &report.stale,
+        |line, &index| {
+            deal_list(line, report, index);
+            line.show(
                 report.deals[index]
                     .modified_date
-                    .map(|m| (report.context.as_of - m).num_days().to_string())
-                    .unwrap_or_default(),
+                    .map(|m| (as_of - m).num_days()),
             );
-            row
-        }),
+        },
     )
 }
 
@@ -460,28 +563,24 @@ pub fn slipped_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
     let mut header = DEAL_LIST.to_vec();
     header.extend(["reason", "previous_closing_date", "days_overdue"]);
     let as_of = report.context.as_of;
-    write(
+    write_lines(
         "slipped.csv",
         report.context.csv_bom,
         &header,
-        report.slipped.iter().map(|s| {
-            let deal = &report.deals[s.deal];
-            let mut row = deal_list_row(report, s.deal);
+        &report.slipped,
+        |line, s| {
+            deal_list(line, report, s.deal);
             let reason = match (s.overdue, s.moved_from.is_some()) {
                 (true, true) => "overdue;moved_later",
                 (true, false) => "overdue",
                 _ => "moved_later",
             };
-            row.extend([
-                reason.to_owned(),
-                date(s.moved_from),
-                deal.closing_date
-                    .filter(|_| s.overdue)
-                    .map(|c| (as_of - c).num_days().to_string())
-                    .unwrap_or_default(),
-            ]);
-            row
-        }),
+            let days_overdue = report.deals[s.deal]
+                .closing_date
+                .filter(|_| s.overdue)
+                .map(|c| (as_of - c).num_days());
+            line.raw(reason).show(s.moved_from).show(days_overdue);
+        },
     )
 }
 
@@ -518,24 +617,23 @@ pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderErro
 
 /// `data_quality.csv`: every problem of every deal.
 pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
-    write(
+    write_lines(
         "data_quality.csv",
         report.context.csv_bom,
         &["deal_id", "deal_name", "problem", "severity", "detail"],
-        report.quality.iter().map(|q| {
-            vec![
-                q.deal_id.clone(),
-                text(&q.deal_name),
-                q.problem.kind.code().to_owned(),
-                if q.problem.kind.is_warning() {
-                    "warning"
-                } else {
-                    "note"
-                }
-                .to_owned(),
-                text(&q.problem.detail),
-            ]
-        }),
+        &report.quality,
+        |line, q| {
+            let severity = if q.problem.kind.is_warning() {
+                "warning"
+            } else {
+                "note"
+            };
+            line.raw(&q.deal_id)
+                .text(&q.deal_name)
+                .raw(q.problem.kind.code())
+                .raw(severity)
+                .text(&q.problem.detail);
+        },
     )
 }
 

@@ -53,14 +53,8 @@ pub fn build(inputs: Inputs<'_>) -> (PipelineReport, Vec<SnapshotDeal>) {
     let rates = RateSet::from_currencyfreaks(inputs.rates, "test rates").expect("rates");
     let timezone = chrono_tz::Asia::Singapore;
     let base = CurrencyCode::SGD;
-    let preparation = Preparation {
-        definition,
-        rates: &rates,
-        base,
-        home: base,
-        timezone,
-        rate_mode: RateMode::Provider,
-    };
+    let preparation =
+        Preparation::new(definition, &rates, base, base, timezone, RateMode::Provider);
     let deals = inputs
         .now
         .iter()
