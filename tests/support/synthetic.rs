@@ -166,14 +166,8 @@ pub fn report(definition: &ReportDefinition, records: &[Value]) -> PipelineRepor
     let as_of = NaiveDate::from_ymd_opt(AS_OF.0, AS_OF.1, AS_OF.2).expect("date");
     let timezone = chrono_tz::Asia::Singapore;
     let base = CurrencyCode::SGD;
-    let preparation = Preparation {
-        definition,
-        rates: &rates,
-        base,
-        home: base,
-        timezone,
-        rate_mode: RateMode::Provider,
-    };
+    let preparation =
+        Preparation::new(definition, &rates, base, base, timezone, RateMode::Provider);
     let deals = records
         .iter()
         .filter_map(Deal::from_record)
