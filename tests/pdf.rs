@@ -239,6 +239,47 @@ fn every_figure_stage_name_script_and_the_provenance_are_searchable_text() {
 }
 
 #[test]
+fn the_hand_worked_deal_set_shows_its_hand_computed_figures() {
+    // The deal set and figures of tests/golden/README.md.
+    let (now, then) = (crate::golden::now(), crate::golden::then());
+    let (report, _) = crate::support::reports::build(crate::support::reports::Inputs {
+        now: &now,
+        then: Some(&then),
+        as_of: crate::golden::as_of(),
+        rates: crate::golden::RATES,
+    });
+    let definition = synthetic::definition();
+    let pdf = render(&report, &options(&definition, false));
+    pdf.assert_valid();
+    let text = flat(&pdf.text());
+    for figure in [
+        // KPIs
+        "SGD 20,700.00",
+        "7 open deals",
+        "SGD 6,535.00",
+        "50.0%",
+        "by amount 74.1%",
+        "SGD 4,000.00",
+        "75.0 days",
+        "SGD 186.67 / day",
+        // movement: start, new, increased, decreased, won, lost, other, end
+        "24,200.00",
+        "+1,500.00",
+        "+2,000.00",
+        "-1,000.00",
+        "-6,000.00",
+        "-1,800.00",
+        "+1,800.00",
+        // by stage: Qualification amount, weighted, share, age
+        "Qualification 2 12,500.00 1,250.00 60.4% 131.5",
+        // by close month: overdue
+        "overdue 2 5,200.00 2,410.00",
+    ] {
+        assert!(text.contains(figure), "PDF lacks `{figure}`:\n{text}");
+    }
+}
+
+#[test]
 fn without_a_fallback_font_cjk_is_not_text_but_everything_else_is() {
     let definition = synthetic::definition();
     let mut records = synthetic::records(300, 40);
