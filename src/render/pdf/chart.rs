@@ -5,7 +5,8 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::canvas::{Align, Canvas, MARGIN, Style, accent, accent_light, alert, grey};
+use super::canvas::{Canvas, MARGIN};
+use super::style::{Align, Style, accent, accent_light, alert, grey};
 use crate::render::format::grouped;
 
 /// One horizontal bar: the amount, and the weighted part drawn inside it.

@@ -1,7 +1,8 @@
 //! The first page: the headline figures, large, and what changed since
 //! the last period.
 
-use super::canvas::{Align, Canvas, MARGIN, Style, accent, alert, grey};
+use super::canvas::{Canvas, MARGIN};
+use super::style::{Align, Style, accent, alert, grey};
 use crate::aggregate::PipelineReport;
 use crate::render::format::{grouped, percent, ratio};
 

@@ -1,7 +1,8 @@
 //! Header and footer of every page: what the report is, and where its
 //! numbers came from.
 
-use super::canvas::{Align, Canvas, MARGIN, Style, alert, grey};
+use super::canvas::{Canvas, MARGIN};
+use super::style::{Align, Style, alert, grey};
 use crate::aggregate::PipelineReport;
 
 /// The provenance line of the footer: the rates and the last sync.

@@ -2,6 +2,7 @@
 //! a first page of headline figures, then the definition's sections, with
 //! provenance on every page.
 
+mod breakdowns;
 mod canvas;
 mod chart;
 mod cover;
@@ -10,6 +11,7 @@ mod font;
 mod lists;
 mod movement;
 mod sections;
+mod style;
 mod subset;
 mod table;
 mod waterfall;

@@ -1,8 +1,9 @@
 //! Movement since the period start: a waterfall on the first page, and a
 //! section with the waterfall and its figures.
 
-use super::canvas::{Canvas, Style, accent, grey};
+use super::canvas::Canvas;
 use super::sections::note;
+use super::style::{Style, accent, grey};
 use super::table::{Column, Table};
 use super::waterfall::waterfall;
 use crate::aggregate::{Movement, PipelineReport};

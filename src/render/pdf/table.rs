@@ -2,7 +2,8 @@
 //! page, numbers are right-aligned, text too long for its column is cut
 //! with an ellipsis, and a long list ends with where to find the rest.
 
-use super::canvas::{Align, Canvas, MARGIN, Style, alert, grey};
+use super::canvas::{Canvas, MARGIN};
+use super::style::{Align, Style, alert, grey};
 
 /// Height of a body row.
 pub const ROW_HEIGHT: f32 = 5.4;

@@ -4,8 +4,9 @@
 
 use rust_decimal::Decimal;
 
-use super::canvas::{Align, Canvas, MARGIN, Style, accent, accent_light, grey};
+use super::canvas::{Canvas, MARGIN};
 use super::chart::{legend, scale, tick_label, ticks};
+use super::style::{Align, Style, accent, accent_light, grey};
 use crate::aggregate::{MovementRow, MovementStep};
 use crate::render::format::grouped;
 
