@@ -341,3 +341,58 @@ pub fn parse_report(
         file: path.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STAGES: &str = r#"
+title = "Pipeline"
+[[stages]]
+name = "Open"
+class = "open"
+probability = 50
+[[sections]]
+kind = "kpis"
+title = "Figures"
+"#;
+
+    fn parse(extra: &str) -> (Option<ReportDefinition>, Vec<String>) {
+        let mut errors = ConfigErrors::default();
+        let text = format!("{STAGES}{extra}");
+        let definition = parse_report(Path::new("reports/r.toml"), &text, &mut errors);
+        let issues = errors
+            .issues()
+            .iter()
+            .map(|i| format!("{}: {}", i.location, i.message))
+            .collect();
+        (definition, issues)
+    }
+
+    #[test]
+    fn the_pdf_table_sets_paper_and_list_rows_and_defaults_to_a4() {
+        let (definition, issues) = parse("");
+        let pdf = definition.expect("valid").pdf;
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!((pdf.paper, pdf.list_rows), (Paper::A4, 20));
+
+        let (definition, _) = parse("[pdf]\npaper = \"letter\"\nlist_rows = 5\n");
+        let pdf = definition.expect("valid").pdf;
+        assert_eq!((pdf.paper, pdf.list_rows), (Paper::Letter, 5));
+
+        let (definition, issues) = parse("[pdf]\nlist_rows = 0\n");
+        assert!(definition.is_none());
+        assert_eq!(
+            issues,
+            ["reports/r.toml: pdf.list_rows: must be at least 1"]
+        );
+
+        let (_, issues) = parse("[pdf]\npaper = \"a5\"\n");
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.contains("a5") && i.contains("letter")),
+            "{issues:?}"
+        );
+    }
+}
