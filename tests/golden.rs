@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::support::reports::{self, Inputs, file, render};
 use crate::support::{Workspace, describe, postgres_url};
 
-const RATES: &str = r#"{"date": "2026-11-25 00:00:00+00", "base": "USD",
+pub(crate) const RATES: &str = r#"{"date": "2026-11-25 00:00:00+00", "base": "USD",
   "rates": {"SGD": "1.35", "USD": "1", "EUR": "0.9", "JPY": "150"}}"#;
 
 /// A Zoho record; times are Singapore local times.
@@ -45,7 +45,7 @@ fn deal(
 
 /// The deals at the as-of date. Base amount / weighted (probability) in
 /// the comments.
-fn now() -> Vec<Value> {
+pub(crate) fn now() -> Vec<Value> {
     vec![
         // 10,000.00 / 1,000.00 (stage default 10 %); was 8,000: increased.
         deal(
@@ -194,7 +194,7 @@ fn now() -> Vec<Value> {
 }
 
 /// The deals as they stood at the period start.
-fn then() -> Vec<Value> {
+pub(crate) fn then() -> Vec<Value> {
     let unchanged = |id: &str| {
         now()
             .into_iter()
@@ -294,7 +294,7 @@ fn then() -> Vec<Value> {
     ]
 }
 
-fn as_of() -> NaiveDate {
+pub(crate) fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
 }
 

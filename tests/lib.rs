@@ -3,6 +3,7 @@
 
 mod cli;
 mod golden;
+mod pdf;
 mod pipeline;
 mod properties;
 mod publish;

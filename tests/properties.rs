@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use pipeline_pulse::aggregate::{Movement, MovementStep, PipelineReport, SnapshotDeal};
 use pipeline_pulse::config::StageClass;
+use pipeline_pulse::render::pdf::PdfOptions;
 use pipeline_pulse::render::render_files;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -61,7 +62,7 @@ fn report(records: &[Value]) -> PipelineReport {
 
 /// (class, amount_base, weighted_base, closing_date) of every row of `deals.csv`.
 fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal, String)> {
-    let files = render_files(report).expect("render");
+    let files = render_files(report, &PdfOptions::default()).expect("render");
     let file = files
         .iter()
         .find(|f| f.name == "deals.csv")

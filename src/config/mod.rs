@@ -18,8 +18,8 @@ pub use job::{
     Step, SyncMode, SyncOptions, parse_cron,
 };
 pub use report::{
-    ForecastCategory, PeriodKind, ReportDefinition, SectionDefinition, SectionKind, StageClass,
-    StageDefinition, Windows,
+    ForecastCategory, Paper, PdfLayout, PeriodKind, ReportDefinition, SectionDefinition,
+    SectionKind, StageClass, StageDefinition, Windows,
 };
 pub use secret::Secret;
 pub use settings::{

@@ -155,6 +155,42 @@ pub enum SectionKind {
     DataQuality,
 }
 
+/// Paper size of the PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// ISO A4, 210 × 297 mm.
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+}
+
+/// The `[pdf]` table: how the PDF is laid out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PdfLayout {
+    /// `a4` (default) or `letter`.
+    #[serde(default)]
+    pub paper: Paper,
+    /// Rows shown of each deal list (stale, slipped, data quality) before
+    /// "and N more — see the CSV".
+    #[serde(default = "default_list_rows")]
+    pub list_rows: u32,
+}
+
+fn default_list_rows() -> u32 {
+    20
+}
+
+impl Default for PdfLayout {
+    fn default() -> Self {
+        Self {
+            paper: Paper::default(),
+            list_rows: default_list_rows(),
+        }
+    }
+}
+
 /// One section of the report, in display order.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SectionDefinition {
@@ -171,6 +207,8 @@ struct RawReport {
     period: PeriodKind,
     #[serde(default)]
     windows: Windows,
+    #[serde(default)]
+    pdf: PdfLayout,
     stages: Vec<StageDefinition>,
     sections: Vec<SectionDefinition>,
 }
@@ -190,6 +228,8 @@ pub struct ReportDefinition {
     pub period: PeriodKind,
     /// Windows and limits.
     pub windows: Windows,
+    /// Layout of the PDF.
+    pub pdf: PdfLayout,
     /// Stages in pipeline order.
     pub stages: Vec<StageDefinition>,
     /// Sections in display order.
@@ -244,6 +284,9 @@ pub fn parse_report(
             );
         }
     }
+    if raw.pdf.list_rows == 0 {
+        errors.push(format!("{file}: pdf.list_rows"), "must be at least 1");
+    }
     for (i, stage) in raw.stages.iter().enumerate() {
         let problem = match (stage.class, stage.forecast) {
             (StageClass::Lost, Some(_)) => {
@@ -292,8 +335,64 @@ pub fn parse_report(
         title: raw.title,
         period: raw.period,
         windows: raw.windows,
+        pdf: raw.pdf,
         stages: raw.stages,
         sections: raw.sections,
         file: path.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STAGES: &str = r#"
+title = "Pipeline"
+[[stages]]
+name = "Open"
+class = "open"
+probability = 50
+[[sections]]
+kind = "kpis"
+title = "Figures"
+"#;
+
+    fn parse(extra: &str) -> (Option<ReportDefinition>, Vec<String>) {
+        let mut errors = ConfigErrors::default();
+        let text = format!("{STAGES}{extra}");
+        let definition = parse_report(Path::new("reports/r.toml"), &text, &mut errors);
+        let issues = errors
+            .issues()
+            .iter()
+            .map(|i| format!("{}: {}", i.location, i.message))
+            .collect();
+        (definition, issues)
+    }
+
+    #[test]
+    fn the_pdf_table_sets_paper_and_list_rows_and_defaults_to_a4() {
+        let (definition, issues) = parse("");
+        let pdf = definition.expect("valid").pdf;
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!((pdf.paper, pdf.list_rows), (Paper::A4, 20));
+
+        let (definition, _) = parse("[pdf]\npaper = \"letter\"\nlist_rows = 5\n");
+        let pdf = definition.expect("valid").pdf;
+        assert_eq!((pdf.paper, pdf.list_rows), (Paper::Letter, 5));
+
+        let (definition, issues) = parse("[pdf]\nlist_rows = 0\n");
+        assert!(definition.is_none());
+        assert_eq!(
+            issues,
+            ["reports/r.toml: pdf.list_rows: must be at least 1"]
+        );
+
+        let (_, issues) = parse("[pdf]\npaper = \"a5\"\n");
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.contains("a5") && i.contains("letter")),
+            "{issues:?}"
+        );
+    }
 }

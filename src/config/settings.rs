@@ -244,6 +244,9 @@ pub struct Settings {
     pub log_level: String,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `PDF_FALLBACK_FONT`: a TrueType font file whose glyphs are used for
+    /// the characters the embedded DejaVu Sans lacks (CJK deal names).
+    pub pdf_fallback_font: Option<PathBuf>,
 }
 
 /// Reads variables by name, recording each problem with the variable's name.
@@ -499,6 +502,7 @@ impl Settings {
             aws_region: v.get("AWS_REGION"),
             log_level: v.get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned()),
             log_format,
+            pdf_fallback_font: v.get("PDF_FALLBACK_FONT").map(PathBuf::from),
         };
         v.errors.into_result(settings)
     }

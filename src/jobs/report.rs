@@ -18,6 +18,7 @@ use crate::config::{Freshness, JobDefinition, OnStale, ReportDefinition};
 use crate::extract::Deal;
 use crate::fx::{CurrencyCode, RateMode, RateSet};
 use crate::publish::{self, LocalDirStore, latest_folder, period_folder};
+use crate::render::pdf::PdfOptions;
 use crate::render::{self, OutputFile};
 use crate::store::VersionAt;
 
@@ -82,6 +83,10 @@ pub async fn report(
         stale_data: stale_data.map(|(message, _)| message),
         csv_bom: job.publish.csv_bom,
     };
+    let pdf = PdfOptions {
+        layout: definition.pdf.clone(),
+        fallback_font: env.config.settings.pdf_fallback_font.clone(),
+    };
     let inputs = Arc::new(Inputs {
         definition,
         rates,
@@ -91,7 +96,7 @@ pub async fn report(
     let (deals, baseline) = read_deals(env, &context, &inputs, sync.history_from).await?;
     let span = Span::current();
     let (report, files, manifest) = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| compute(context, &inputs.definition, deals, &baseline))
+        span.in_scope(|| compute(context, &inputs.definition, deals, &baseline, &pdf))
     })
     .await
     .context("the report computation stopped unexpectedly")??;
@@ -231,9 +236,10 @@ fn compute(
     definition: &ReportDefinition,
     deals: Vec<ReportDeal>,
     baseline: &Baseline,
+    pdf: &PdfOptions,
 ) -> anyhow::Result<(PipelineReport, Vec<OutputFile>, OutputFile)> {
     let report = build_report(context, definition, deals, baseline)?;
-    let files = render::render_files(&report)?;
+    let files = render::render_files(&report, pdf)?;
     let manifest = render::manifest(&report, &files)?;
     Ok((report, files, manifest))
 }

@@ -19,6 +19,42 @@ pub enum RenderError {
     /// The embedded font could not be read.
     #[error("the embedded PDF font could not be read; the binary is damaged, reinstall it")]
     Font,
+    /// The fallback font file could not be read.
+    #[error(
+        "reading the PDF fallback font {path} (PDF_FALLBACK_FONT): {source}; install the font or unset the variable"
+    )]
+    FallbackFontRead {
+        /// The configured path.
+        path: std::path::PathBuf,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
+    /// The fallback font file is not a font.
+    #[error(
+        "the PDF fallback font {path} (PDF_FALLBACK_FONT) is not a TrueType or OpenType font; point the variable at a .ttf or .otf file"
+    )]
+    FallbackFontParse {
+        /// The configured path.
+        path: std::path::PathBuf,
+    },
+    /// A font could not be cut down to the glyphs the report uses.
+    #[error(
+        "embedding the glyphs of font {font} in the PDF: {reason}; try another PDF_FALLBACK_FONT"
+    )]
+    Subset {
+        /// Which font.
+        font: String,
+        /// The subsetter's error.
+        reason: String,
+    },
+    /// The as-of date cannot be the PDF's creation date.
+    #[error(
+        "the as-of date {date} cannot be written as a PDF date; use a date between 1970 and 9999"
+    )]
+    Date {
+        /// The as-of date.
+        date: chrono::NaiveDate,
+    },
     /// The manifest could not be serialised.
     #[error("writing manifest.json: {0}")]
     Manifest(#[from] serde_json::Error),
@@ -44,11 +80,14 @@ pub const MANIFEST_NAME: &str = "manifest.json";
 
 /// Every file of the report except the manifest. CPU-bound: run it off the
 /// async runtime.
-pub fn render_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
+pub fn render_files(
+    report: &PipelineReport,
+    pdf: &pdf::PdfOptions,
+) -> Result<Vec<OutputFile>, RenderError> {
     let mut files = vec![OutputFile {
         name: PDF_NAME,
         content_type: "application/pdf",
-        bytes: pdf::render_pdf(report)?,
+        bytes: pdf::render_pdf(report, pdf)?,
         rows: None,
     }];
     files.extend(csv_files(report)?);

@@ -7,6 +7,7 @@ pub mod moto;
 pub mod reports;
 pub mod s3_proxy;
 pub mod smtp;
+pub mod synthetic;
 pub mod zoho_fake;
 
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@ use pipeline_pulse::aggregate::{
 use pipeline_pulse::config::Config;
 use pipeline_pulse::extract::Deal;
 use pipeline_pulse::fx::{CurrencyCode, RateMode, RateSet};
+use pipeline_pulse::render::pdf::PdfOptions;
 use pipeline_pulse::render::{OutputFile, render_files};
 use serde_json::Value;
 
@@ -109,5 +110,5 @@ pub fn file<'a>(files: &'a [OutputFile], name: &str) -> &'a OutputFile {
 
 /// Renders every file of a report.
 pub fn render(report: &PipelineReport) -> Vec<OutputFile> {
-    render_files(report).expect("render")
+    render_files(report, &PdfOptions::default()).expect("render")
 }

@@ -1,26 +1,65 @@
-//! The PDF report, drawn with printpdf from the same aggregates as the CSVs.
+//! The PDF report, drawn with printpdf from the same aggregates as the CSVs:
+//! a first page of headline figures, then the definition's sections, with
+//! provenance on every page.
 
+mod breakdowns;
 mod canvas;
+mod chart;
+mod cover;
+mod decorate;
 mod font;
+mod lists;
+mod movement;
 mod sections;
+mod style;
+mod subset;
+mod table;
+mod waterfall;
 
-use printpdf::{DateTime, FontId, Mm, PdfDocument, PdfFont, PdfPage, PdfSaveOptions};
+use std::path::PathBuf;
+
+use printpdf::{DateTime, Mm, PdfDocument, PdfFont, PdfPage, PdfSaveOptions};
 use sha2::{Digest, Sha256};
+use tracing::warn;
 
 use super::RenderError;
 use crate::aggregate::PipelineReport;
-use canvas::{Align, Canvas, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, alert, grey};
+use crate::config::PdfLayout;
+use canvas::{Canvas, font_id};
+use font::{Face, Fonts};
 
-/// Renders the report. The bytes depend only on the report: no clock, no
-/// random ids, so the same inputs give the same file.
-pub fn render_pdf(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
-    let font = font::dejavu_sans().ok_or(RenderError::Font)?;
-    // A fixed resource name: printpdf's own ids come from a process-wide
-    // counter and would differ between the first and the tenth report.
-    let font_id = FontId("FDejaVuSans".to_owned());
-    let mut canvas = Canvas::new(font, font_id.clone());
-    sections::body(&mut canvas, report);
-    let pages = canvas.finish(|canvas, page, total| decorate(canvas, report, page, total));
+/// How the PDF is drawn, beyond what the report holds.
+#[derive(Debug, Clone, Default)]
+pub struct PdfOptions {
+    /// Paper and list lengths, from the report definition.
+    pub layout: PdfLayout,
+    /// A font file for the characters DejaVu Sans lacks.
+    pub fallback_font: Option<PathBuf>,
+}
+
+/// Renders the report. The bytes depend only on the report and the
+/// options: no clock, no random ids, so the same inputs give the same file.
+pub fn render_pdf(report: &PipelineReport, options: &PdfOptions) -> Result<Vec<u8>, RenderError> {
+    let fallback = options
+        .fallback_font
+        .as_deref()
+        .map(font::load_fallback)
+        .transpose()?;
+    let fonts = Fonts::new(fallback)?;
+    let mut canvas = Canvas::new(&fonts, options.layout.paper);
+    let contents_at = cover::first_page(&mut canvas, report);
+    let contents = sections::body(&mut canvas, report, &options.layout);
+    canvas.revisit(1, contents_at, |canvas| cover::contents(canvas, &contents));
+    let drawing = canvas.finish(|canvas, page, total| decorate::page(canvas, report, page, total));
+    if !drawing.missing.is_empty() {
+        let sample: String = drawing.missing.iter().take(12).collect();
+        warn!(
+            characters = drawing.missing.len(),
+            sample = %sample,
+            "Some characters have no glyph in the PDF's fonts and show as boxes; set PDF_FALLBACK_FONT to a font that has them."
+        );
+    }
+    let (width, height) = Canvas::size(options.layout.paper);
 
     let c = &report.context;
     let mut doc = PdfDocument::new(&format!("{} – {}", c.title, c.period.label()));
@@ -30,111 +69,37 @@ pub fn render_pdf(report: &PipelineReport) -> Result<Vec<u8>, RenderError> {
         .unwrap_or_default()
         .and_utc()
         .timestamp();
-    let date = DateTime::from_unix_timestamp(as_of_midnight).map_err(|_| RenderError::Font)?;
+    let date = DateTime::from_unix_timestamp(as_of_midnight)
+        .map_err(|_| RenderError::Date { date: c.as_of })?;
     doc.metadata.info.creation_date = date;
     doc.metadata.info.modification_date = date;
     doc.metadata.info.metadata_date = date;
     doc.metadata.info.producer = "Pipeline Pulse".to_owned();
     doc.metadata.info.creator = "Pipeline Pulse".to_owned();
-    doc.resources
-        .fonts
-        .map
-        .insert(font_id, PdfFont::new(font.clone()));
+    doc.metadata.info.subject = format!("{} {}", c.job, c.period.label());
+    for (face, chars, name) in [
+        (Face::Main, &drawing.main_chars, "DejaVuSans"),
+        (Face::Fallback, &drawing.fallback_chars, "Fallback"),
+    ] {
+        if chars.is_empty() {
+            continue;
+        }
+        let font = subset::subset_font(fonts.get(face), name, chars)?;
+        doc.resources
+            .fonts
+            .map
+            .insert(font_id(face), PdfFont::new(font));
+    }
     doc.with_pages(
-        pages
+        drawing
+            .pages
             .into_iter()
-            .map(|ops| PdfPage::new(Mm(PAGE_WIDTH), Mm(PAGE_HEIGHT), ops))
+            .map(|ops| PdfPage::new(Mm(width), Mm(height), ops))
             .collect(),
     );
     let mut warnings = Vec::new();
     let bytes = doc.save(&PdfSaveOptions::default(), &mut warnings);
     Ok(pin_document_id(bytes))
-}
-
-/// Header and footer of every page: what the report is, and where its
-/// numbers came from.
-fn decorate(canvas: &mut Canvas<'_>, report: &PipelineReport, page: usize, total: usize) {
-    let c = &report.context;
-    let top = PAGE_HEIGHT - 14.0;
-    canvas.text_at(
-        MARGIN,
-        top,
-        &c.title,
-        15.0,
-        grey(0.1),
-        Align::Left,
-        Some(120.0),
-    );
-    if c.sample {
-        canvas.text_at(
-            PAGE_WIDTH - MARGIN,
-            top,
-            "SAMPLE DATA – not real figures",
-            10.0,
-            alert(),
-            Align::Right,
-            None,
-        );
-    }
-    let subtitle = format!(
-        "{} · period {} ({} to {}) · as of {} ({}) · amounts in {}",
-        c.job,
-        c.period.label(),
-        c.period.start,
-        c.period.end,
-        c.as_of,
-        c.timezone.name(),
-        c.base
-    );
-    canvas.text_at(
-        MARGIN,
-        top - 6.0,
-        &subtitle,
-        8.5,
-        grey(0.35),
-        Align::Left,
-        Some(PAGE_WIDTH - 2.0 * MARGIN),
-    );
-    canvas.rule(top - 9.5, 0.8, grey(0.6));
-    if let Some(stale) = &c.stale_data {
-        canvas.text_at(
-            MARGIN,
-            top - 13.5,
-            &format!("STALE DATA: {stale}"),
-            8.0,
-            alert(),
-            Align::Left,
-            Some(PAGE_WIDTH - 2.0 * MARGIN),
-        );
-    }
-
-    let sync = c
-        .last_sync
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| "never".to_owned());
-    let footer = format!(
-        "Rates of {} ({}) · deals: {} · last successful sync {} · run {}",
-        c.rates_date, c.rates_source, c.deal_source, sync, c.run_id
-    );
-    canvas.rule(15.0, 0.5, grey(0.75));
-    canvas.text_at(
-        MARGIN,
-        10.5,
-        &footer,
-        6.5,
-        grey(0.4),
-        Align::Left,
-        Some(PAGE_WIDTH - 2.0 * MARGIN - 22.0),
-    );
-    canvas.text_at(
-        PAGE_WIDTH - MARGIN,
-        10.5,
-        &format!("page {page} of {total}"),
-        7.0,
-        grey(0.4),
-        Align::Right,
-        None,
-    );
 }
 
 /// printpdf writes a fresh pseudo-random trailer `/ID` on every save; the
