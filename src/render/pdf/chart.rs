@@ -52,6 +52,50 @@ pub fn ticks(max: Decimal, intervals: u32) -> Vec<Decimal> {
     (0..=count).map(|i| step * Decimal::from(i)).collect()
 }
 
+/// The value axis of a column chart: grid lines at round ticks with their
+/// labels, the currency above; returns the axis maximum to scale by.
+pub fn value_axis(
+    canvas: &mut Canvas<'_>,
+    max: Decimal,
+    plot_x: f32,
+    plot_bottom: f32,
+    height: f32,
+    currency: &str,
+) -> Decimal {
+    let axis = ticks(max, 4);
+    let axis_max = axis.last().copied().unwrap_or(Decimal::ONE);
+    let small = Style::new(6.5, grey(0.35));
+    for tick in &axis {
+        let y = plot_bottom + scale(*tick, axis_max, height);
+        canvas.segment(
+            plot_x,
+            y,
+            canvas.right(),
+            y,
+            grey(0.82),
+            0.4,
+            *tick != Decimal::ZERO,
+        );
+        canvas.text(
+            plot_x - 1.5,
+            y - 1.0,
+            &tick_label(*tick),
+            &small,
+            Align::Right,
+            None,
+        );
+    }
+    canvas.text(
+        MARGIN,
+        plot_bottom + height + 2.5,
+        currency,
+        &small,
+        Align::Left,
+        None,
+    );
+    axis_max
+}
+
 /// Chart geometry: a value as a length along an axis of `length` mm.
 pub fn scale(value: Decimal, max: Decimal, length: f32) -> f32 {
     let ratio = (value / max).to_f32().unwrap_or(0.0);
@@ -232,30 +276,8 @@ pub fn columns(
     );
 
     let max = columns.iter().map(|c| c.amount).max().unwrap_or_default();
-    let axis = ticks(max, 4);
-    let axis_max = axis.last().copied().unwrap_or(Decimal::ONE);
+    let axis_max = value_axis(canvas, max, plot_x, plot_bottom, PLOT, currency);
     let small = Style::new(6.5, grey(0.35));
-    for tick in &axis {
-        let y = plot_bottom + scale(*tick, axis_max, PLOT);
-        canvas.segment(
-            plot_x,
-            y,
-            canvas.right(),
-            y,
-            grey(0.82),
-            0.4,
-            *tick != Decimal::ZERO,
-        );
-        canvas.text(
-            plot_x - 1.5,
-            y - 1.0,
-            &tick_label(*tick),
-            &small,
-            Align::Right,
-            None,
-        );
-    }
-    canvas.text(MARGIN, plot_top + 2.5, currency, &small, Align::Left, None);
     let slot = plot_width / columns.len() as f32;
     let width = slot * 0.62;
     for (i, column) in columns.iter().enumerate() {

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 use super::canvas::{Canvas, MARGIN};
-use super::chart::{legend, scale, tick_label, ticks};
+use super::chart::{legend, scale, value_axis};
 use super::style::{Align, Style, accent, accent_light, grey};
 use crate::aggregate::{MovementRow, MovementStep};
 use crate::render::format::grouped;
@@ -92,30 +92,8 @@ pub fn waterfall(
         .map(|(a, b)| (*a).max(*b))
         .max()
         .unwrap_or_default();
-    let axis = ticks(max, 4);
-    let axis_max = axis.last().copied().unwrap_or(Decimal::ONE);
+    let axis_max = value_axis(canvas, max, plot_x, plot_bottom, plot, currency);
     let small = Style::new(6.2, grey(0.35));
-    for tick in &axis {
-        let y = plot_bottom + scale(*tick, axis_max, plot);
-        canvas.segment(
-            plot_x,
-            y,
-            canvas.right(),
-            y,
-            grey(0.85),
-            0.4,
-            *tick != Decimal::ZERO,
-        );
-        canvas.text(
-            plot_x - 1.5,
-            y - 1.0,
-            &tick_label(*tick),
-            &small,
-            Align::Right,
-            None,
-        );
-    }
-    canvas.text(MARGIN, plot_top + 2.5, currency, &small, Align::Left, None);
 
     let slot = plot_width / rows.len() as f32;
     let width = slot * 0.6;
