@@ -27,6 +27,9 @@ use pipeline_pulse::store::Store;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+#[path = "support/workspace.rs"]
+mod workspace;
+
 const STAGES: [&str; 11] = [
     "Qualification",
     "Needs Analysis",
@@ -282,19 +285,7 @@ async fn seed(store: &Store, n: u64) {
 }
 
 fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for sub in ["jobs", "reports"] {
-        std::fs::create_dir_all(dir.path().join(sub)).expect("create directory");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read directory") {
-            let path = entry.expect("entry").path();
-            std::fs::copy(
-                &path,
-                dir.path().join(sub).join(path.file_name().expect("name")),
-            )
-            .expect("copy");
-        }
-    }
+    let dir = workspace::workspace();
     // An empty response page: the job's sync step finds nothing new.
     std::fs::create_dir_all(dir.path().join("pages")).expect("pages");
     std::fs::write(

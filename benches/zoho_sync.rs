@@ -20,24 +20,11 @@ use chrono::{TimeZone, Utc};
 use nix::sys::resource::{UsageWho, getrusage};
 use zoho_fake::{Stats, ZohoFake};
 
-const LATENCY: Duration = Duration::from_millis(20);
+#[path = "support/workspace.rs"]
+mod workspace;
+use workspace::workspace;
 
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for sub in ["jobs", "reports"] {
-        std::fs::create_dir_all(dir.path().join(sub)).expect("create directory");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read directory") {
-            let path = entry.expect("entry").path();
-            std::fs::copy(
-                &path,
-                dir.path().join(sub).join(path.file_name().expect("name")),
-            )
-            .expect("copy");
-        }
-    }
-    dir
-}
+const LATENCY: Duration = Duration::from_millis(20);
 
 fn calls(before: Stats, after: Stats) -> u64 {
     (after.token_requests - before.token_requests)
