@@ -724,7 +724,7 @@ fn large_objects_go_up_in_parts_and_kms_encryption_is_requested() {
         },
     );
     // 11 MiB of varied bytes: three parts, the last one short.
-    let bytes: Vec<u8> = (0..11 * 1024 * 1024u32)
+    let bytes: bytes::Bytes = (0..11 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
     let key = "exports/big.csv";

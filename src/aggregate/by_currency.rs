@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
@@ -28,40 +29,103 @@ pub struct CurrencyRow {
     pub without_base: u64,
 }
 
-/// Rows in currency-code order.
-pub fn by_currency(deals: &[ReportDeal]) -> Vec<CurrencyRow> {
-    let mut rows: BTreeMap<&str, (CurrencyRow, Vec<Option<Decimal>>)> = BTreeMap::new();
-    for deal in deals {
-        let (row, rates) = rows.entry(deal.currency.as_str()).or_insert_with(|| {
-            (
-                CurrencyRow {
-                    currency: deal.currency.clone(),
-                    deals: 0,
-                    with_amount: 0,
-                    amount: Decimal::ZERO,
-                    rate: None,
-                    amount_base: Decimal::ZERO,
-                    without_base: 0,
-                },
-                Vec::new(),
-            )
-        });
-        row.deals += 1;
-        rates.push(deal.rate);
+/// The rate of a currency's deals, as far as seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rate {
+    /// No deal seen yet.
+    Unseen,
+    /// Every deal so far used this one.
+    Same(Option<Decimal>),
+    /// Deals used different rates.
+    Mixed,
+}
+
+impl Rate {
+    fn merge(self, other: Rate) -> Rate {
+        match (self, other) {
+            (Rate::Unseen, rate) | (rate, Rate::Unseen) => rate,
+            (Rate::Same(a), Rate::Same(b)) if a == b => Rate::Same(a),
+            _ => Rate::Mixed,
+        }
+    }
+}
+
+/// A currency's running totals.
+#[derive(Debug, Clone, Copy)]
+struct Totals {
+    deals: u64,
+    with_amount: u64,
+    amount: Decimal,
+    rate: Rate,
+    amount_base: Decimal,
+    without_base: u64,
+}
+
+impl Totals {
+    const ZERO: Totals = Totals {
+        deals: 0,
+        with_amount: 0,
+        amount: Decimal::ZERO,
+        rate: Rate::Unseen,
+        amount_base: Decimal::ZERO,
+        without_base: 0,
+    };
+
+    fn add(&mut self, deal: &ReportDeal) {
+        self.deals += 1;
+        self.rate = self.rate.merge(Rate::Same(deal.rate));
         if let Some(amount) = deal.amount {
-            row.with_amount += 1;
-            row.amount += amount;
+            self.with_amount += 1;
+            self.amount += amount;
             match deal.amount_base {
-                Some(base) => row.amount_base += base,
-                None => row.without_base += 1,
+                Some(base) => self.amount_base += base,
+                None => self.without_base += 1,
             }
         }
     }
-    rows.into_values()
-        .map(|(mut row, rates)| {
-            let first = rates.first().copied().flatten();
-            row.rate = first.filter(|_| rates.iter().all(|r| *r == first));
-            row
+
+    fn merge(mut self, other: Totals) -> Totals {
+        self.deals += other.deals;
+        self.with_amount += other.with_amount;
+        self.amount += other.amount;
+        self.rate = self.rate.merge(other.rate);
+        self.amount_base += other.amount_base;
+        self.without_base += other.without_base;
+        self
+    }
+}
+
+/// Rows in currency-code order, summed on every core.
+pub fn by_currency(deals: &[ReportDeal]) -> Vec<CurrencyRow> {
+    type ByCode<'a> = BTreeMap<&'a str, Totals>;
+    fn merge<'a>(mut a: ByCode<'a>, b: ByCode<'a>) -> ByCode<'a> {
+        for (code, totals) in b {
+            let entry = a.entry(code).or_insert(Totals::ZERO);
+            *entry = entry.merge(totals);
+        }
+        a
+    }
+    deals
+        .par_iter()
+        .fold(ByCode::new, |mut rows, deal| {
+            rows.entry(deal.currency.as_str())
+                .or_insert(Totals::ZERO)
+                .add(deal);
+            rows
+        })
+        .reduce(ByCode::new, merge)
+        .into_iter()
+        .map(|(code, t)| CurrencyRow {
+            currency: code.to_owned(),
+            deals: t.deals,
+            with_amount: t.with_amount,
+            amount: t.amount,
+            rate: match t.rate {
+                Rate::Same(rate) => rate,
+                Rate::Unseen | Rate::Mixed => None,
+            },
+            amount_base: t.amount_base,
+            without_base: t.without_base,
         })
         .collect()
 }

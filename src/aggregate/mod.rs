@@ -15,6 +15,7 @@ pub mod period;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 
 pub use by_close_month::CloseMonthRow;
 pub use by_currency::CurrencyRow;
@@ -80,10 +81,8 @@ pub struct ReportContext {
 /// One row of `data_quality.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QualityRow {
-    /// Deal id.
-    pub deal_id: String,
-    /// Deal name.
-    pub deal_name: String,
+    /// The deal (an index into the report's deals).
+    pub deal: usize,
     /// The problem.
     pub problem: Problem,
 }
@@ -138,10 +137,10 @@ impl PipelineReport {
 pub fn build_report(
     context: ReportContext,
     definition: &ReportDefinition,
-    mut deals: Vec<ReportDeal>,
+    deals: Vec<ReportDeal>,
     baseline: &Baseline,
 ) -> Result<PipelineReport, AggregateError> {
-    deals.sort_by(|a, b| a.id.cmp(&b.id));
+    let deals = deals::sort_by_id(deals);
     let minor = context.base.minor_units();
     let polars = |section| move |source| AggregateError::Polars { section, source };
     let frame = frame::deals_frame(&deals, minor).map_err(polars("deals"))?;
@@ -184,11 +183,11 @@ pub fn build_report(
         .slipped(context.as_of)
         .map_err(polars("slipped deals"))?;
     let quality = deals
-        .iter()
-        .flat_map(|deal| {
-            deal.problems.iter().map(|problem| QualityRow {
-                deal_id: deal.id.clone(),
-                deal_name: deal.name.clone(),
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(deal, d)| {
+            d.problems.iter().map(move |problem| QualityRow {
+                deal,
                 problem: problem.clone(),
             })
         })

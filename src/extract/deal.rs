@@ -1,8 +1,11 @@
 //! A deal as the report needs it, read tolerantly from a Zoho record.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::time::parse_timestamp;
 use crate::quality::{Problem, ProblemKind};
@@ -53,20 +56,163 @@ pub struct Deal {
     pub problems: Vec<Problem>,
 }
 
-fn text(record: &Value, key: &str) -> Option<String> {
-    match record.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+/// A field's value as a deal reads it.
+enum Scalar<'a> {
+    /// A JSON string.
+    Text(Cow<'a, str>),
+    /// A JSON number, as written (never through a float).
+    Number(Cow<'a, str>),
+    /// Anything else, as JSON text.
+    Other(Cow<'a, str>),
+}
+
+impl Scalar<'_> {
+    /// The value written as JSON, for messages.
+    fn json(&self) -> String {
+        match self {
+            Scalar::Text(text) => Value::String(text.to_string()).to_string(),
+            Scalar::Number(text) | Scalar::Other(text) => text.to_string(),
+        }
+    }
+}
+
+/// Where a deal's fields are read from: a whole JSON record, or just the
+/// fields a deal uses, read from stored JSON text.
+trait Fields {
+    /// A top-level field; `None` when absent or null.
+    fn field(&self, key: &str) -> Option<Scalar<'_>>;
+    /// The `name` of a lookup field (`Owner`, `Account_Name`).
+    fn lookup_name(&self, key: &str) -> Option<Scalar<'_>>;
+}
+
+fn value_scalar(value: &Value) -> Option<Scalar<'_>> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(Scalar::Text(Cow::Borrowed(text))),
+        Value::Number(n) => Some(Scalar::Number(Cow::Owned(n.to_string()))),
+        other => Some(Scalar::Other(Cow::Owned(other.to_string()))),
+    }
+}
+
+impl Fields for Value {
+    fn field(&self, key: &str) -> Option<Scalar<'_>> {
+        value_scalar(self.get(key)?)
+    }
+
+    fn lookup_name(&self, key: &str) -> Option<Scalar<'_>> {
+        value_scalar(self.get(key)?.get("name")?)
+    }
+}
+
+/// The fields a deal uses, each still JSON text borrowed from the record:
+/// the report reads a million stored records, and building each whole
+/// record as a `Value` cost more than everything else it does with them.
+#[derive(serde::Deserialize)]
+struct KnownFields<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Deal_Name")]
+    deal_name: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Owner")]
+    owner: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Amount")]
+    amount: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Currency")]
+    currency: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Exchange_Rate")]
+    exchange_rate: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Stage")]
+    stage: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Probability")]
+    probability: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Closing_Date")]
+    closing_date: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Created_Time")]
+    created_time: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Modified_Time")]
+    modified_time: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Pipeline")]
+    pipeline: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Account_Name")]
+    account_name: Option<&'a RawValue>,
+}
+
+/// A lookup field's name, the rest skipped.
+#[derive(serde::Deserialize)]
+struct Lookup<'a> {
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+}
+
+fn raw_scalar(raw: &RawValue) -> Option<Scalar<'_>> {
+    let json = raw.get();
+    match json.as_bytes().first()? {
+        b'n' => None,
+        // A string without escapes is its own text between the quotes.
+        b'"' if !json.contains('\\') => {
+            Some(Scalar::Text(Cow::Borrowed(json.get(1..json.len() - 1)?)))
+        }
+        b'"' => serde_json::from_str(json).ok().map(Scalar::Text),
+        b'-' | b'0'..=b'9' => Some(Scalar::Number(Cow::Borrowed(json))),
+        _ => Some(Scalar::Other(Cow::Borrowed(json))),
+    }
+}
+
+impl Fields for KnownFields<'_> {
+    fn field(&self, key: &str) -> Option<Scalar<'_>> {
+        raw_scalar(self.raw(key)?)
+    }
+
+    fn lookup_name(&self, key: &str) -> Option<Scalar<'_>> {
+        let lookup: Lookup<'_> = serde_json::from_str(self.raw(key)?.get()).ok()?;
+        raw_scalar(lookup.name?)
+    }
+}
+
+impl<'a> KnownFields<'a> {
+    fn raw(&self, key: &str) -> Option<&'a RawValue> {
+        match key {
+            "id" => self.id,
+            "Deal_Name" => self.deal_name,
+            "Owner" => self.owner,
+            "Amount" => self.amount,
+            "Currency" => self.currency,
+            "Exchange_Rate" => self.exchange_rate,
+            "Stage" => self.stage,
+            "Probability" => self.probability,
+            "Closing_Date" => self.closing_date,
+            "Created_Time" => self.created_time,
+            "Modified_Time" => self.modified_time,
+            "Pipeline" => self.pipeline,
+            "Account_Name" => self.account_name,
+            _ => None,
+        }
+    }
+}
+
+/// A text field (a number counts, as its digits); `None` when empty.
+fn scalar_text(value: Scalar<'_>) -> Option<Cow<'_, str>> {
+    match value {
+        Scalar::Text(s) if !s.trim().is_empty() => Some(s),
+        Scalar::Number(n) => Some(n),
         _ => None,
     }
 }
 
-fn lookup_name(record: &Value, key: &str) -> Option<String> {
-    text(record.get(key)?, "name")
+fn text(record: &impl Fields, key: &str) -> Option<String> {
+    scalar_text(record.field(key)?).map(Cow::into_owned)
+}
+
+fn lookup_name(record: &impl Fields, key: &str) -> Option<String> {
+    scalar_text(record.lookup_name(key)?).map(Cow::into_owned)
 }
 
 /// The record's id, if it has a usable one.
 pub fn record_id(record: &Value) -> Option<String> {
+    usable_id(record)
+}
+
+fn usable_id(record: &impl Fields) -> Option<String> {
     text(record, "id").filter(|id| id.len() <= 64)
 }
 
@@ -83,35 +229,46 @@ pub fn record_created(record: &Value) -> Option<DateTime<Utc>> {
 impl Deal {
     /// Reads a record. `None` only when it has no id to key it by.
     pub fn from_record(record: &Value) -> Option<Deal> {
-        let id = record_id(record)?;
+        Self::from_fields(record)
+    }
+
+    /// Reads a record from its JSON text, as [`Deal::from_record`] would
+    /// from the parsed record, skipping the fields a deal does not use.
+    pub fn from_json(text: &str) -> serde_json::Result<Option<Deal>> {
+        let fields: KnownFields = serde_json::from_str(text)?;
+        Ok(Self::from_fields(&fields))
+    }
+
+    fn from_fields(record: &impl Fields) -> Option<Deal> {
+        let id = usable_id(record)?;
         let mut problems = Vec::new();
         let mut flag = |kind: ProblemKind, detail: String| problems.push(Problem { kind, detail });
 
-        let amount = match record.get("Amount") {
-            None | Some(Value::Null) => Amount::Missing,
+        let amount = match record.field("Amount") {
+            None => Amount::Missing,
             // Numbers keep their source text (serde_json's arbitrary_precision),
             // so no float ever stands between the CRM and the Decimal.
-            Some(Value::Number(n)) => parse_decimal(&n.to_string())
+            Some(Scalar::Number(n) | Scalar::Text(n)) => parse_decimal(&n)
                 .map(Amount::Value)
-                .unwrap_or_else(|| Amount::Invalid(n.to_string())),
-            Some(Value::String(s)) => parse_decimal(s)
-                .map(Amount::Value)
-                .unwrap_or_else(|| Amount::Invalid(s.clone())),
-            Some(other) => Amount::Invalid(other.to_string()),
+                .unwrap_or_else(|| Amount::Invalid(n.into_owned())),
+            Some(Scalar::Other(json)) => Amount::Invalid(json.into_owned()),
         };
-        let probability = match record.get("Probability") {
-            None | Some(Value::Null) => None,
-            Some(value) => match value.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+        let probability = record.field("Probability").and_then(|value| {
+            let number = match &value {
+                Scalar::Number(n) => n.parse::<f64>().ok().filter(|p| p.is_finite()),
+                _ => None,
+            };
+            match number.filter(|p| (0.0..=100.0).contains(p)) {
                 Some(p) if p.fract() == 0.0 => Some(p as u8),
                 _ => {
                     flag(
                         ProblemKind::InvalidProbability,
-                        format!("Probability is {value}"),
+                        format!("Probability is {}", value.json()),
                     );
                     None
                 }
-            },
-        };
+            }
+        });
         if text(record, "Closing_Date").is_none() {
             flag(
                 ProblemKind::MissingClosingDate,
@@ -140,9 +297,8 @@ impl Deal {
         let created_time = timestamp("Created_Time");
         let modified_time = timestamp("Modified_Time");
         let currency = text(record, "Currency").map(|c| c.trim().to_ascii_uppercase());
-        let exchange_rate = match record.get("Exchange_Rate") {
-            Some(Value::Number(n)) => parse_decimal(&n.to_string()),
-            Some(Value::String(s)) => parse_decimal(s),
+        let exchange_rate = match record.field("Exchange_Rate") {
+            Some(Scalar::Number(n) | Scalar::Text(n)) => parse_decimal(&n),
             _ => None,
         };
 
@@ -218,5 +374,33 @@ mod tests {
             ]
         );
         assert!(Deal::from_record(&json!({"Deal_Name": "no id"})).is_none());
+    }
+
+    #[test]
+    fn reading_the_text_gives_the_same_deal_as_reading_the_record() {
+        let records = [
+            json!({
+                "id": 5725767000001234001_u64, "Deal_Name": "Acme – \"renewal\"",
+                "Owner": {"name": "Ana Ruiz", "id": "1"}, "Amount": 12500.10,
+                "Currency": " eur ", "Exchange_Rate": "0.93", "Stage": "Qualification",
+                "Probability": null, "Closing_Date": "2026-12-31", "Pipeline": "Standard",
+                "Account_Name": {"name": "Acme GmbH"}, "Created_Time": "2026-10-10T09:15:02+08:00",
+                "Modified_Time": "2026-11-20T08:40:55Z", "Layout": {"id": "9"}, "Tag": []
+            }),
+            json!({
+                "id": "1", "Amount": "12,500.00", "Probability": 140.5, "Owner": "Ana",
+                "Closing_Date": "31/12/2026", "Created_Time": "yesterday", "Account_Name": null
+            }),
+            json!({"Deal_Name": "no id"}),
+        ];
+        for record in records {
+            let text = record.to_string();
+            let parsed = Deal::from_json(&text).expect("valid JSON");
+            assert_eq!(
+                format!("{parsed:?}"),
+                format!("{:?}", Deal::from_record(&record))
+            );
+        }
+        assert!(Deal::from_json("{not json").is_err());
     }
 }

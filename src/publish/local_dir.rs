@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 
 use super::{ObjectStore, PublishError};
 
@@ -51,7 +52,7 @@ impl ObjectStore for LocalDirStore {
         Ok(format!("file://{}", self.location(key)))
     }
 
-    async fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<(), PublishError> {
+    async fn put(&self, key: &str, bytes: &Bytes, _content_type: &str) -> Result<(), PublishError> {
         let path = self.root.join(key);
         let error = |e: std::io::Error| PublishError::Object {
             location: path.display().to_string(),
@@ -62,7 +63,13 @@ impl ObjectStore for LocalDirStore {
         }
         // Write aside and rename, so a reader never sees half a file.
         let partial = path.with_extension("partial");
-        tokio::fs::write(&partial, bytes).await.map_err(error)?;
+        // `tokio::fs::write` would copy the bytes first; a clone of
+        // `Bytes` shares them.
+        let (target, data) = (partial.clone(), bytes.clone());
+        tokio::task::spawn_blocking(move || std::fs::write(target, data))
+            .await
+            .map_err(|e| error(std::io::Error::other(e)))?
+            .map_err(error)?;
         tokio::fs::rename(&partial, &path).await.map_err(error)?;
         let written = tokio::fs::metadata(&path).await.map_err(error)?.len();
         if written != bytes.len() as u64 {

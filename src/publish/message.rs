@@ -39,7 +39,7 @@ pub fn build_message(
         let content_type = ContentType::parse(file.content_type)
             .map_err(|e| PublishError::Message(e.to_string()))?;
         body = body.singlepart(
-            Attachment::new(file.name.to_owned()).body(file.bytes.clone(), content_type),
+            Attachment::new(file.name.to_owned()).body(file.bytes.to_vec(), content_type),
         );
     }
     builder

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use lettre::address::Envelope;
-use sha2::{Digest, Sha256};
 
 pub use local_dir::LocalDirStore;
 pub use message::{build_message, envelope_recipients, ops_message, recipients_key};
@@ -89,7 +89,7 @@ pub trait ObjectStore: Send + Sync {
     fn for_bucket(&self, bucket: &str) -> Arc<dyn ObjectStore>;
     /// Writes one object, replacing any object of the same key, and
     /// returns once it is verified in place (size and identity).
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), PublishError>;
+    async fn put(&self, key: &str, bytes: &Bytes, content_type: &str) -> Result<(), PublishError>;
     /// Removes an object; a missing one is no error.
     async fn delete(&self, key: &str) -> Result<(), PublishError>;
     /// A link that downloads `key` without credentials until `expiry` has
@@ -155,9 +155,9 @@ pub async fn upload(
     }
     let mut records = Vec::new();
     for file in files.iter() {
-        for folder in folders {
-            records.push(put_file(store, folder, file).await?);
-        }
+        // One file's copies go up side by side.
+        let copies = folders.iter().map(|folder| put_file(store, folder, file));
+        records.extend(futures_util::future::try_join_all(copies).await?);
     }
     for folder in folders {
         records.push(put_file(store, folder, manifest).await?);
@@ -177,6 +177,6 @@ async fn put_file(
         file_name: file.name.to_owned(),
         content_type: file.content_type.to_owned(),
         bytes: file.bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(&file.bytes)),
+        sha256: file.sha256.clone(),
     })
 }

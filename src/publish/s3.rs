@@ -10,6 +10,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
 use base64::Engine as _;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use super::{ObjectStore, PublishError, content_disposition};
@@ -79,7 +80,7 @@ impl S3Store {
     async fn put_single(
         &self,
         key: &str,
-        bytes: &[u8],
+        bytes: &Bytes,
         content_type: &str,
     ) -> Result<Option<String>, PublishError> {
         let sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes));
@@ -91,7 +92,7 @@ impl S3Store {
             .content_type(content_type)
             .content_disposition(content_disposition(key))
             .checksum_sha256(sha256)
-            .body(ByteStream::from(bytes.to_vec()));
+            .body(ByteStream::from(bytes.clone()));
         let output = encrypt!(request, &self.encryption)
             .send()
             .await
@@ -103,7 +104,7 @@ impl S3Store {
     async fn put_multipart(
         &self,
         key: &str,
-        bytes: &[u8],
+        bytes: &Bytes,
         content_type: &str,
     ) -> Result<Option<String>, PublishError> {
         let request = self
@@ -145,11 +146,12 @@ impl S3Store {
         &self,
         key: &str,
         upload_id: &str,
-        bytes: &[u8],
+        bytes: &Bytes,
     ) -> Result<Option<String>, PublishError> {
         let part_size = usize::try_from(self.part_size).unwrap_or(usize::MAX);
         let mut parts = Vec::new();
-        for (index, chunk) in bytes.chunks(part_size).enumerate() {
+        for (index, start) in (0..bytes.len()).step_by(part_size.max(1)).enumerate() {
+            let chunk = bytes.slice(start..(start.saturating_add(part_size)).min(bytes.len()));
             let number = i32::try_from(index + 1)
                 .map_err(|_| self.failed(key, "more than 10,000 parts".to_owned()))?;
             let part = self
@@ -159,7 +161,7 @@ impl S3Store {
                 .key(key)
                 .upload_id(upload_id)
                 .part_number(number)
-                .body(ByteStream::from(chunk.to_vec()))
+                .body(ByteStream::from(chunk))
                 .send()
                 .await
                 .map_err(|e| {
@@ -266,7 +268,7 @@ impl ObjectStore for S3Store {
         })
     }
 
-    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), PublishError> {
+    async fn put(&self, key: &str, bytes: &Bytes, content_type: &str) -> Result<(), PublishError> {
         let etag = if bytes.len() as u64 > self.multipart_threshold {
             self.put_multipart(key, bytes, content_type).await?
         } else {

@@ -2,12 +2,11 @@
 //! `.` decimals; amounts exact in minor units; column order fixed (and
 //! documented in `docs/csv.md`).
 
-use std::fmt::Write as _;
-
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use super::format::{amount, opt_amount, push_amount, ratio};
+use super::format::{amount, opt_amount, push_amount, push_date, push_normalized, ratio};
 use super::{OutputFile, RenderError};
 use crate::aggregate::{Movement, MovementStep, PipelineReport};
 
@@ -29,37 +28,49 @@ fn formula_like(value: &str) -> bool {
     )
 }
 
+/// A writer that starts a file: the byte-order mark when asked for (for
+/// Excel, which otherwise does not read the file as UTF-8) and the header.
+fn start(bom: bool, header: &[&str]) -> Result<csv::Writer<Vec<u8>>, RenderError> {
+    let start = if bom {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut writer = writer(start);
+    writer.write_record(header)?;
+    Ok(writer)
+}
+
+fn writer(into: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(into)
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, RenderError> {
+    writer
+        .into_inner()
+        .map_err(|e| RenderError::Csv(e.into_error().into()))
+}
+
 fn write(
     name: &'static str,
     bom: bool,
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<OutputFile, RenderError> {
-    // The byte-order mark, for Excel users whose job asks for it, is what
-    // makes Excel read the file as UTF-8.
-    let start = if bom {
-        "\u{feff}".as_bytes().to_vec()
-    } else {
-        Vec::new()
-    };
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(start);
-    writer.write_record(header)?;
+    let mut writer = start(bom, header)?;
     let mut count = 0;
     for row in rows {
         writer.write_record(&row)?;
         count += 1;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| RenderError::Csv(e.into_error().into()))?;
-    Ok(OutputFile {
+    Ok(OutputFile::new(
         name,
-        content_type: "text/csv; charset=utf-8",
-        bytes,
-        rows: Some(count),
-    })
+        "text/csv; charset=utf-8",
+        finish(writer)?,
+        Some(count),
+    ))
 }
 
 /// One CSV row being filled: every cell in one reused buffer, so a
@@ -90,9 +101,24 @@ impl Line {
         self.raw(value)
     }
 
-    fn show(&mut self, value: Option<impl std::fmt::Display>) -> &mut Self {
+    fn int(&mut self, value: Option<impl itoa::Integer>) -> &mut Self {
         if let Some(value) = value {
-            let _ = write!(self.buf, "{value}");
+            self.buf.push_str(itoa::Buffer::new().format(value));
+        }
+        self.end()
+    }
+
+    fn date(&mut self, value: Option<NaiveDate>) -> &mut Self {
+        if let Some(value) = value {
+            push_date(&mut self.buf, value);
+        }
+        self.end()
+    }
+
+    /// A decimal as the source gave it, trailing zeros dropped.
+    fn decimal(&mut self, value: Option<Decimal>) -> &mut Self {
+        if let Some(value) = value {
+            push_normalized(&mut self.buf, value);
         }
         self.end()
     }
@@ -130,20 +156,16 @@ fn write_lines<T: Sync>(
     fill: impl Fn(&mut Line, &T) + Sync,
 ) -> Result<OutputFile, RenderError> {
     let body = |chunk: &[T]| -> Result<Vec<u8>, RenderError> {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::with_capacity(chunk.len() * 128));
+        let mut writer = writer(Vec::with_capacity(chunk.len() * 128));
         let mut line = Line::default();
         for item in chunk {
             line.clear();
             fill(&mut line, item);
             writer.write_record(line.cells())?;
         }
-        writer
-            .into_inner()
-            .map_err(|e| RenderError::Csv(e.into_error().into()))
+        finish(writer)
     };
-    let mut bytes = write(name, bom, header, std::iter::empty::<Vec<String>>())?.bytes;
+    let mut bytes = finish(start(bom, header)?)?;
     if items.len() < PARALLEL_ROWS {
         bytes.extend(body(items)?);
     } else {
@@ -158,12 +180,12 @@ fn write_lines<T: Sync>(
             bytes.extend_from_slice(&part);
         }
     }
-    Ok(OutputFile {
+    Ok(OutputFile::new(
         name,
-        content_type: "text/csv; charset=utf-8",
+        "text/csv; charset=utf-8",
         bytes,
-        rows: Some(items.len()),
-    })
+        Some(items.len()),
+    ))
 }
 
 /// `deals.csv`: one row per deal, by id.
@@ -199,14 +221,14 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                 .text(&d.stage)
                 .raw(d.class.as_str())
                 .raw(&d.currency)
-                .show(d.amount.map(|a| a.normalize()))
-                .show(d.rate.map(|r| r.normalize()))
+                .decimal(d.amount)
+                .decimal(d.rate)
                 .amount(d.amount_base, dp)
-                .show(d.probability)
+                .int(d.probability)
                 .amount(d.weighted_base, dp)
-                .show(d.closing_date)
-                .show(d.created_date)
-                .show(d.modified_date)
+                .date(d.closing_date)
+                .date(d.created_date)
+                .date(d.modified_date)
                 .text(&d.pipeline)
                 .text(&d.account);
             for (i, problem) in d.problems.iter().enumerate() {
@@ -447,8 +469,8 @@ fn deal_list(line: &mut Line, report: &PipelineReport, index: usize) {
         .text(&d.name)
         .text(&d.owner)
         .text(&d.stage)
-        .show(d.closing_date)
-        .show(d.modified_date)
+        .date(d.closing_date)
+        .date(d.modified_date)
         .amount(d.amount_base, dp)
         .amount(d.weighted_base, dp);
 }
@@ -465,7 +487,7 @@ pub fn top_deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError>
         &header,
         &ranked,
         |line, &(rank, index)| {
-            line.show(Some(rank + 1));
+            line.int(Some(rank + 1));
             deal_list(line, report, index);
         },
     )
@@ -483,7 +505,7 @@ pub fn stale_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
         &report.stale,
         |line, &index| {
             deal_list(line, report, index);
-            line.show(
+            line.int(
                 report.deals[index]
                     .modified_date
                     .map(|m| (as_of - m).num_days()),
@@ -581,7 +603,7 @@ pub fn slipped_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                 .closing_date
                 .filter(|_| s.overdue)
                 .map(|c| (as_of - c).num_days());
-            line.raw(reason).show(s.moved_from).show(days_overdue);
+            line.raw(reason).date(s.moved_from).int(days_overdue);
         },
     )
 }
@@ -630,8 +652,9 @@ pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderErr
             } else {
                 "note"
             };
-            line.raw(&q.deal_id)
-                .text(&q.deal_name)
+            let deal = &report.deals[q.deal];
+            line.raw(&deal.id)
+                .text(&deal.name)
                 .raw(q.problem.kind.code())
                 .raw(severity)
                 .text(&q.problem.detail);

@@ -1,5 +1,8 @@
 //! How numbers are written: exact amounts, rounded ratios.
 
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::fx::money::round;
@@ -16,39 +19,54 @@ pub fn amount(value: Decimal, dp: u32) -> String {
 pub fn push_amount(out: &mut String, value: Decimal, dp: u32) {
     let mut value = round(value, dp);
     value.rescale(dp);
-    let mantissa = value.mantissa();
+    push_scaled(out, value.mantissa(), dp);
+}
+
+/// Appends a decimal as `Decimal::normalize` then `to_string` would write
+/// it (`1.50` → `1.5`, `-0` → `0`), without their allocations.
+pub fn push_normalized(out: &mut String, value: Decimal) {
+    let value = value.normalize();
+    push_scaled(out, value.mantissa(), value.scale());
+}
+
+/// Appends `mantissa × 10^-scale` with exactly `scale` decimals.
+fn push_scaled(out: &mut String, mantissa: i128, scale: u32) {
     if mantissa < 0 {
         out.push('-');
     }
-    let mut buffer = [0_u8; 40];
-    let digits = decimal_digits(mantissa.unsigned_abs(), &mut buffer);
-    let dp = dp as usize;
-    if digits.len() <= dp {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(mantissa.unsigned_abs());
+    let scale = scale as usize;
+    if digits.len() <= scale {
         out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', dp - digits.len()));
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
         out.push_str(digits);
     } else {
-        let (int, frac) = digits.split_at(digits.len() - dp);
+        let (int, frac) = digits.split_at(digits.len() - scale);
         out.push_str(int);
-        if dp > 0 {
+        if scale > 0 {
             out.push('.');
             out.push_str(frac);
         }
     }
 }
 
-/// The decimal digits of `n`, written from the end of `buffer`.
-fn decimal_digits(mut n: u128, buffer: &mut [u8; 40]) -> &str {
-    let mut start = buffer.len();
-    loop {
-        start -= 1;
-        buffer[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Appends a date as ISO 8601 (`2026-11-25`), as chrono's `Display` does,
+/// without going through the formatting machinery.
+pub fn push_date(out: &mut String, date: NaiveDate) {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        let _ = write!(out, "{date}");
+        return;
     }
-    std::str::from_utf8(&buffer[start..]).unwrap_or_default()
+    let two = |n: u32| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let year = year as u32;
+    let [y1, y2] = two(year / 100);
+    let [y3, y4] = two(year % 100);
+    let [m1, m2] = two(date.month());
+    let [d1, d2] = two(date.day());
+    let bytes = [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2];
+    out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
 }
 
 /// An optional amount; empty when absent.
@@ -111,5 +129,35 @@ mod tests {
         assert_eq!(grouped(d("999"), 0), "999");
         assert_eq!(percent(Some(d("0.42345"))), "42.3%");
         assert_eq!(percent(None), "–");
+    }
+
+    #[test]
+    fn fast_paths_write_what_display_writes() {
+        for text in [
+            "1.50",
+            "-0.000",
+            "0.05",
+            "-12.3400",
+            "100",
+            "123456789.123456789",
+            "0",
+        ] {
+            let mut out = String::new();
+            push_normalized(&mut out, d(text));
+            assert_eq!(out, d(text).normalize().to_string(), "{text}");
+        }
+        for (y, m, day) in [
+            (2026, 11, 5),
+            (1, 1, 1),
+            (999, 12, 31),
+            (9999, 2, 28),
+            (-5, 3, 4),
+            (10_000, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, day).expect("a date");
+            let mut out = String::new();
+            push_date(&mut out, date);
+            assert_eq!(out, date.to_string());
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! presence means every other file is in place.
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::{MANIFEST_NAME, OutputFile, RenderError};
 use crate::aggregate::PipelineReport;
@@ -18,7 +17,7 @@ pub fn manifest(report: &PipelineReport, files: &[OutputFile]) -> Result<OutputF
                 "content_type": f.content_type,
                 "bytes": f.bytes.len(),
                 "rows": f.rows,
-                "sha256": hex::encode(Sha256::digest(&f.bytes)),
+                "sha256": f.sha256,
             })
         })
         .collect();
@@ -42,10 +41,10 @@ pub fn manifest(report: &PipelineReport, files: &[OutputFile]) -> Result<OutputF
     });
     let mut bytes = serde_json::to_vec_pretty(&manifest)?;
     bytes.push(b'\n');
-    Ok(OutputFile {
-        name: MANIFEST_NAME,
-        content_type: "application/json",
+    Ok(OutputFile::new(
+        MANIFEST_NAME,
+        "application/json",
         bytes,
-        rows: None,
-    })
+        None,
+    ))
 }

@@ -8,6 +8,10 @@ pub mod pdf;
 
 pub use manifest::manifest;
 
+use bytes::Bytes;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
 use crate::aggregate::PipelineReport;
 
 /// Why an output could not be produced.
@@ -67,10 +71,32 @@ pub struct OutputFile {
     pub name: &'static str,
     /// MIME type.
     pub content_type: &'static str,
-    /// Content.
-    pub bytes: Vec<u8>,
+    /// Content, shared by every copy published.
+    pub bytes: Bytes,
     /// Data rows (CSV only).
     pub rows: Option<usize>,
+    /// SHA-256 of `bytes`, in hex: hashed once, for the manifest and
+    /// every copy published.
+    pub sha256: String,
+}
+
+impl OutputFile {
+    /// A file and its digest.
+    pub fn new(
+        name: &'static str,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+        rows: Option<usize>,
+    ) -> Self {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Self {
+            name,
+            content_type,
+            bytes: bytes.into(),
+            rows,
+            sha256,
+        }
+    }
 }
 
 /// The name of the PDF.
@@ -84,29 +110,28 @@ pub fn render_files(
     report: &PipelineReport,
     pdf: &pdf::PdfOptions,
 ) -> Result<Vec<OutputFile>, RenderError> {
-    let mut files = vec![OutputFile {
-        name: PDF_NAME,
-        content_type: "application/pdf",
-        bytes: pdf::render_pdf(report, pdf)?,
-        rows: None,
-    }];
-    files.extend(csv_files(report)?);
+    let (pdf, csvs) = rayon::join(|| pdf::render_pdf(report, pdf), || csv_files(report));
+    let mut files = vec![OutputFile::new(PDF_NAME, "application/pdf", pdf?, None)];
+    files.extend(csvs?);
     Ok(files)
 }
 
 /// Every CSV of the report.
 pub fn csv_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
-    Ok(vec![
-        csv::summary_csv(report)?,
-        csv::deals_csv(report)?,
-        csv::by_stage_csv(report)?,
-        csv::by_owner_csv(report)?,
-        csv::by_close_month_csv(report)?,
-        csv::movement_csv(report)?,
-        csv::slipped_csv(report)?,
-        csv::top_deals_csv(report)?,
-        csv::stale_csv(report)?,
-        csv::by_currency_csv(report)?,
-        csv::data_quality_csv(report)?,
-    ])
+    type Writer = fn(&PipelineReport) -> Result<OutputFile, RenderError>;
+    const WRITERS: [Writer; 11] = [
+        csv::summary_csv,
+        csv::deals_csv,
+        csv::by_stage_csv,
+        csv::by_owner_csv,
+        csv::by_close_month_csv,
+        csv::movement_csv,
+        csv::slipped_csv,
+        csv::top_deals_csv,
+        csv::stale_csv,
+        csv::by_currency_csv,
+        csv::data_quality_csv,
+    ];
+    // The large files are written (and hashed) side by side.
+    WRITERS.par_iter().map(|write| write(report)).collect()
 }

@@ -372,12 +372,21 @@ impl Store {
         use futures_util::TryStreamExt as _;
         let end_text = db_time(end);
         let start_text = db_time(start.unwrap_or(end).min(end));
-        let mut rows = sqlx::query(
-            "SELECT payload, valid_from, valid_to FROM deal_versions WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $2)",
-        )
-        .bind(&end_text)
-        .bind(&start_text)
-        .fetch(&self.pool);
+        // Nearly every version qualifies: SQLite would otherwise walk the
+        // validity index and fetch each row from the table, several times
+        // slower than one pass over the table.
+        let sql = match self.backend {
+            super::Backend::Sqlite => {
+                "SELECT payload, valid_from, valid_to FROM deal_versions NOT INDEXED WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $2)"
+            }
+            super::Backend::Postgres => {
+                "SELECT payload, valid_from, valid_to FROM deal_versions WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $2)"
+            }
+        };
+        let mut rows = sqlx::query(sql)
+            .bind(&end_text)
+            .bind(&start_text)
+            .fetch(&self.pool);
         let mut pending = Vec::with_capacity(batch);
         let read = || query_error("reading the deal versions of a report");
         while let Some(row) = rows.try_next().await.map_err(read())? {

@@ -155,7 +155,7 @@ pub fn data_quality(
     for row in rows.iter().take(shown) {
         table.row(
             vec![
-                or_dash(&row.deal_name),
+                or_dash(&report.deals[row.deal].name),
                 row.problem.kind.code().to_owned(),
                 row.problem.detail.clone(),
             ],
