@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
+use compact_str::CompactString;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -16,17 +17,17 @@ use crate::quality::{Problem, ProblemKind};
 #[derive(Debug, Clone)]
 pub struct ReportDeal {
     /// Zoho record id.
-    pub id: String,
+    pub id: CompactString,
     /// Deal name.
-    pub name: String,
+    pub name: CompactString,
     /// Owner's name, empty when none.
-    pub owner: String,
+    pub owner: CompactString,
     /// Stage as the CRM spells it, empty when none.
-    pub stage: String,
+    pub stage: CompactString,
     /// How the stage counts (open when unknown).
     pub class: StageClass,
     /// Deal currency.
-    pub currency: String,
+    pub currency: CompactString,
     /// Amount in the deal currency.
     pub amount: Option<Decimal>,
     /// Rate to the base currency.
@@ -44,9 +45,9 @@ pub struct ReportDeal {
     /// Last modification date in the job's timezone.
     pub modified_date: Option<NaiveDate>,
     /// Pipeline name.
-    pub pipeline: String,
+    pub pipeline: CompactString,
     /// Account name.
-    pub account: String,
+    pub account: CompactString,
     /// Everything wrong with the record.
     pub problems: Vec<Problem>,
 }

@@ -38,7 +38,6 @@ pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataF
                 )
             }),
         ),
-        ("id", Box::new(|| column(deals, |d| d.id.as_str()))),
         ("key", Box::new(|| column(deals, |d| numeric_id(&d.id)))),
         ("stage", Box::new(|| column(deals, |d| d.stage.as_str()))),
         ("owner", Box::new(|| column(deals, |d| d.owner.as_str()))),

@@ -175,7 +175,7 @@ pub fn build_report(
         .map_err(polars("stale deals"))?;
     let forecast = forecast::forecast(&by_stage, &kpis);
     let comparison =
-        movement::Comparison::new(&frame, baseline, minor).map_err(polars("movement"))?;
+        movement::Comparison::new(&frame, &deals, baseline, minor).map_err(polars("movement"))?;
     let movement = comparison
         .movement(baseline, minor)
         .map_err(polars("movement"))?;

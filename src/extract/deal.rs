@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -26,20 +27,20 @@ pub enum Amount {
 #[derive(Debug, Clone)]
 pub struct Deal {
     /// Zoho record id (numeric text).
-    pub id: String,
+    pub id: CompactString,
     /// `Deal_Name`.
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// `Owner.name`.
-    pub owner: Option<String>,
+    pub owner: Option<CompactString>,
     /// `Amount` in the deal's currency.
     pub amount: Amount,
     /// `Currency` (ISO code), `None` for the org's home currency.
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     /// Zoho's `Exchange_Rate`: units of `currency` per unit of the home
     /// currency.
     pub exchange_rate: Option<Decimal>,
     /// `Stage`.
-    pub stage: Option<String>,
+    pub stage: Option<CompactString>,
     /// `Probability` (0–100) as the owner set it.
     pub probability: Option<u8>,
     /// `Closing_Date`, as written.
@@ -49,9 +50,9 @@ pub struct Deal {
     /// `Modified_Time`.
     pub modified_time: Option<DateTime<Utc>>,
     /// `Pipeline`.
-    pub pipeline: Option<String>,
+    pub pipeline: Option<CompactString>,
     /// `Account_Name.name`.
-    pub account: Option<String>,
+    pub account: Option<CompactString>,
     /// What was wrong with the record.
     pub problems: Vec<Problem>,
 }
@@ -199,20 +200,21 @@ fn scalar_text(value: Scalar<'_>) -> Option<Cow<'_, str>> {
     }
 }
 
-fn text(record: &impl Fields, key: &str) -> Option<String> {
-    scalar_text(record.field(key)?).map(Cow::into_owned)
+// Short strings (ids, codes, most names) are kept inline, not on the heap.
+fn text(record: &impl Fields, key: &str) -> Option<CompactString> {
+    scalar_text(record.field(key)?).map(CompactString::from)
 }
 
-fn lookup_name(record: &impl Fields, key: &str) -> Option<String> {
-    scalar_text(record.lookup_name(key)?).map(Cow::into_owned)
+fn lookup_name(record: &impl Fields, key: &str) -> Option<CompactString> {
+    scalar_text(record.lookup_name(key)?).map(CompactString::from)
 }
 
 /// The record's id, if it has a usable one.
 pub fn record_id(record: &Value) -> Option<String> {
-    usable_id(record)
+    usable_id(record).map(String::from)
 }
 
-fn usable_id(record: &impl Fields) -> Option<String> {
+fn usable_id(record: &impl Fields) -> Option<CompactString> {
     text(record, "id").filter(|id| id.len() <= 64)
 }
 
@@ -296,7 +298,7 @@ impl Deal {
         };
         let created_time = timestamp("Created_Time");
         let modified_time = timestamp("Modified_Time");
-        let currency = text(record, "Currency").map(|c| c.trim().to_ascii_uppercase());
+        let currency = text(record, "Currency").map(|c| c.trim().to_ascii_uppercase().into());
         let exchange_rate = match record.field("Exchange_Rate") {
             Some(Scalar::Number(n) | Scalar::Text(n)) => parse_decimal(&n),
             _ => None,

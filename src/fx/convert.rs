@@ -1,5 +1,6 @@
 //! Converting one deal's amount into the base currency.
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use super::money::mul_round;
@@ -12,7 +13,7 @@ use crate::quality::{Problem, ProblemKind};
 pub struct Conversion {
     /// The currency the amount is in (the home currency when the CRM left
     /// it empty).
-    pub currency: String,
+    pub currency: CompactString,
     /// The amount in that currency.
     pub amount: Option<Decimal>,
     /// Units of base currency per unit of `currency`.
@@ -58,10 +59,7 @@ pub fn convert_at(
     mode: RateMode,
 ) -> Conversion {
     let rates = cross.set;
-    let currency = deal
-        .currency
-        .clone()
-        .unwrap_or_else(|| home.code().to_owned());
+    let currency = deal.currency.clone().unwrap_or_else(|| home.code().into());
     let rate = match mode {
         RateMode::Provider => cross.rate(&currency),
         // A deal in the home currency needs no Exchange_Rate of its own.

@@ -20,7 +20,7 @@ use crate::fx::{CurrencyCode, RateMode, RateSet};
 use crate::publish::{self, LocalDirStore, latest_folder, period_folder};
 use crate::render::pdf::PdfOptions;
 use crate::render::{self, OutputFile};
-use crate::store::VersionAt;
+use crate::store::VersionBatch;
 
 /// Builds the job's report for the as-of date and publishes it to the
 /// job's targets (or only to the dry-run folder).
@@ -184,7 +184,7 @@ async fn read_deals(
     let end = end_of_day(context.as_of, context.timezone);
     let period_start = start_of_day(context.period.start, context.timezone);
     let has_baseline = history_from.is_some_and(|from| from <= period_start);
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<VersionAt>>(4);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<VersionBatch>(4);
     let (base, timezone) = (context.base, context.timezone);
     let span = Span::current();
     let parse = {
@@ -195,10 +195,11 @@ async fn read_deals(
                 let (mut now, mut then) = (Vec::new(), Vec::new());
                 while let Some(batch) = receiver.blocking_recv() {
                     let prepared = batch
-                        .into_par_iter()
+                        .versions()
                         .map(|version| {
-                            let Some(deal) = Deal::from_json(&version.payload)
-                                .context("a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)")? else {
+                            let damaged = || "a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)";
+                            let version = version.map_err(|line| anyhow::anyhow!("{}: `{}`", damaged(), line.chars().take(80).collect::<String>()))?;
+                            let Some(deal) = Deal::from_json(version.payload).context(damaged())? else {
                                 return Ok((None, None));
                             };
                             let at_start = version.at_start.then(|| preparation.snapshot(&deal));

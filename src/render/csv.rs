@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use super::OutputFile;
 use super::format::{amount, opt_amount, push_amount, push_date, push_normalized, ratio};
-use super::{OutputFile, RenderError};
 use crate::aggregate::{Movement, MovementStep, PipelineReport};
 
 /// A text cell as written: one that a spreadsheet would read as a formula
@@ -28,119 +28,135 @@ fn formula_like(value: &str) -> bool {
     )
 }
 
-/// A writer that starts a file: the byte-order mark when asked for (for
-/// Excel, which otherwise does not read the file as UTF-8) and the header.
-fn start(bom: bool, header: &[&str]) -> Result<csv::Writer<Vec<u8>>, RenderError> {
-    let start = if bom {
-        "\u{feff}".as_bytes().to_vec()
-    } else {
-        Vec::new()
-    };
-    let mut writer = writer(start);
-    writer.write_record(header)?;
-    Ok(writer)
+/// Rows written straight into a file's text, RFC 4180 with CRLF line
+/// ends: numbers and dates formatted in place, and a cell quoted only when
+/// it holds a comma, quote or line break (inner quotes doubled). A million
+/// rows cost no allocation per cell and no copy through a writer's buffer.
+#[derive(Default)]
+struct Rows {
+    out: String,
+    cells: usize,
 }
 
-fn writer(into: Vec<u8>) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(into)
+impl Rows {
+    /// The file's start: the byte-order mark when asked for (what makes
+    /// Excel read the file as UTF-8) and the header.
+    fn start(bom: bool, header: &[&str]) -> Rows {
+        let mut rows = Rows::default();
+        if bom {
+            rows.out.push('\u{feff}');
+        }
+        for name in header {
+            rows.raw(name);
+        }
+        rows.end_row();
+        rows
+    }
+
+    /// The next cell, after its comma.
+    fn cell(&mut self) -> &mut String {
+        if self.cells > 0 {
+            self.out.push(',');
+        }
+        self.cells += 1;
+        &mut self.out
+    }
+
+    fn end_row(&mut self) {
+        self.out.push_str("\r\n");
+        self.cells = 0;
+    }
+
+    /// A cell as it is (codes, ids, text already neutralised).
+    fn raw(&mut self, value: &str) -> &mut Self {
+        self.quoted("", value)
+    }
+
+    /// Free text from the CRM, neutralised as [`text`] does.
+    fn text(&mut self, value: &str) -> &mut Self {
+        let prefix = if formula_like(value) { "'" } else { "" };
+        self.quoted(prefix, value)
+    }
+
+    fn quoted(&mut self, prefix: &str, value: &str) -> &mut Self {
+        let out = self.cell();
+        if value.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(prefix);
+            for (i, part) in value.split('"').enumerate() {
+                if i > 0 {
+                    out.push_str("\"\"");
+                }
+                out.push_str(part);
+            }
+            out.push('"');
+        } else {
+            out.push_str(prefix);
+            out.push_str(value);
+        }
+        self
+    }
+
+    fn int(&mut self, value: Option<impl itoa::Integer>) -> &mut Self {
+        let out = self.cell();
+        if let Some(value) = value {
+            out.push_str(itoa::Buffer::new().format(value));
+        }
+        self
+    }
+
+    fn date(&mut self, value: Option<NaiveDate>) -> &mut Self {
+        let out = self.cell();
+        if let Some(value) = value {
+            push_date(out, value);
+        }
+        self
+    }
+
+    /// A decimal as the source gave it, trailing zeros dropped.
+    fn decimal(&mut self, value: Option<Decimal>) -> &mut Self {
+        let out = self.cell();
+        if let Some(value) = value {
+            push_normalized(out, value);
+        }
+        self
+    }
+
+    fn amount(&mut self, value: Option<Decimal>, dp: u32) -> &mut Self {
+        let out = self.cell();
+        if let Some(value) = value {
+            push_amount(out, value, dp);
+        }
+        self
+    }
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, RenderError> {
-    writer
-        .into_inner()
-        .map_err(|e| RenderError::Csv(e.into_error().into()))
+fn csv_file(name: &'static str, rows: Rows, count: usize) -> OutputFile {
+    OutputFile::new(
+        name,
+        "text/csv; charset=utf-8",
+        rows.out.into_bytes(),
+        Some(count),
+    )
 }
 
+/// A small file from rows of finished cells.
 fn write(
     name: &'static str,
     bom: bool,
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
-) -> Result<OutputFile, RenderError> {
-    let mut writer = start(bom, header)?;
+) -> OutputFile {
+    let mut file = Rows::start(bom, header);
     let mut count = 0;
     for row in rows {
-        writer.write_record(&row)?;
+        for cell in &row {
+            file.raw(cell);
+        }
+        file.end_row();
         count += 1;
     }
-    Ok(OutputFile::new(
-        name,
-        "text/csv; charset=utf-8",
-        finish(writer)?,
-        Some(count),
-    ))
-}
-
-/// One CSV row being filled: every cell in one reused buffer, so a
-/// million-row file costs no allocation per cell.
-#[derive(Default)]
-struct Line {
-    buf: String,
-    ends: Vec<usize>,
-}
-
-impl Line {
-    fn end(&mut self) -> &mut Self {
-        self.ends.push(self.buf.len());
-        self
-    }
-
-    /// A cell that is known to be safe as it is (codes, ids, numbers).
-    fn raw(&mut self, value: &str) -> &mut Self {
-        self.buf.push_str(value);
-        self.end()
-    }
-
-    /// Free text from the CRM, neutralised as [`text`] does.
-    fn text(&mut self, value: &str) -> &mut Self {
-        if formula_like(value) {
-            self.buf.push('\'');
-        }
-        self.raw(value)
-    }
-
-    fn int(&mut self, value: Option<impl itoa::Integer>) -> &mut Self {
-        if let Some(value) = value {
-            self.buf.push_str(itoa::Buffer::new().format(value));
-        }
-        self.end()
-    }
-
-    fn date(&mut self, value: Option<NaiveDate>) -> &mut Self {
-        if let Some(value) = value {
-            push_date(&mut self.buf, value);
-        }
-        self.end()
-    }
-
-    /// A decimal as the source gave it, trailing zeros dropped.
-    fn decimal(&mut self, value: Option<Decimal>) -> &mut Self {
-        if let Some(value) = value {
-            push_normalized(&mut self.buf, value);
-        }
-        self.end()
-    }
-
-    fn amount(&mut self, value: Option<Decimal>, dp: u32) -> &mut Self {
-        if let Some(value) = value {
-            push_amount(&mut self.buf, value, dp);
-        }
-        self.end()
-    }
-
-    fn cells(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(&self.ends)
-            .map(|(start, &end)| &self.buf[start..end])
-    }
-
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.ends.clear();
-    }
+    csv_file(name, file, count)
 }
 
 /// Rows above which a file is written by several threads, in order.
@@ -153,43 +169,41 @@ fn write_lines<T: Sync>(
     bom: bool,
     header: &[&str],
     items: &[T],
-    fill: impl Fn(&mut Line, &T) + Sync,
-) -> Result<OutputFile, RenderError> {
-    let body = |chunk: &[T]| -> Result<Vec<u8>, RenderError> {
-        let mut writer = writer(Vec::with_capacity(chunk.len() * 128));
-        let mut line = Line::default();
+    fill: impl Fn(&mut Rows, &T) + Sync,
+) -> OutputFile {
+    let body = |rows: &mut Rows, chunk: &[T]| {
         for item in chunk {
-            line.clear();
-            fill(&mut line, item);
-            writer.write_record(line.cells())?;
+            fill(rows, item);
+            rows.end_row();
         }
-        finish(writer)
     };
-    let mut bytes = finish(start(bom, header)?)?;
+    let mut file = Rows::start(bom, header);
     if items.len() < PARALLEL_ROWS {
-        bytes.extend(body(items)?);
+        body(&mut file, items);
     } else {
         let chunk = items.len().div_ceil(rayon::current_num_threads() * 4);
-        let parts: Vec<Vec<u8>> = items
+        let parts: Vec<String> = items
             .par_chunks(chunk)
-            .map(body)
-            .collect::<Result<_, _>>()?;
-        bytes.reserve_exact(parts.iter().map(Vec::len).sum());
+            .map(|chunk| {
+                let mut rows = Rows {
+                    out: String::with_capacity(chunk.len() * 192),
+                    cells: 0,
+                };
+                body(&mut rows, chunk);
+                rows.out
+            })
+            .collect();
+        file.out.reserve_exact(parts.iter().map(String::len).sum());
         // Each part is freed once copied, so the file is held about once.
         for part in parts {
-            bytes.extend_from_slice(&part);
+            file.out.push_str(&part);
         }
     }
-    Ok(OutputFile::new(
-        name,
-        "text/csv; charset=utf-8",
-        bytes,
-        Some(items.len()),
-    ))
+    csv_file(name, file, items.len())
 }
 
 /// `deals.csv`: one row per deal, by id.
-pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn deals_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     write_lines(
         "deals.csv",
@@ -231,19 +245,19 @@ pub fn deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
                 .date(d.modified_date)
                 .text(&d.pipeline)
                 .text(&d.account);
+            let out = line.cell();
             for (i, problem) in d.problems.iter().enumerate() {
                 if i > 0 {
-                    line.buf.push(';');
+                    out.push(';');
                 }
-                line.buf.push_str(problem.kind.code());
+                out.push_str(problem.kind.code());
             }
-            line.end();
         },
     )
 }
 
 /// `summary.csv`: the KPIs and the report's provenance, one metric a row.
-pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn summary_csv(report: &PipelineReport) -> OutputFile {
     let c = &report.context;
     let k = &report.kpis;
     let dp = c.base.minor_units();
@@ -366,7 +380,7 @@ pub fn summary_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
 }
 
 /// `by_stage.csv`: open pipeline per stage, in stage order.
-pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn by_stage_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     write(
         "by_stage.csv",
@@ -400,7 +414,7 @@ pub fn by_stage_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
 }
 
 /// `by_owner.csv`: pipeline and results per owner.
-pub fn by_owner_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn by_owner_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     write(
         "by_owner.csv",
@@ -433,7 +447,7 @@ pub fn by_owner_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> 
 }
 
 /// `by_close_month.csv`: open pipeline by expected closing month.
-pub fn by_close_month_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn by_close_month_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     write(
         "by_close_month.csv",
@@ -462,7 +476,7 @@ const DEAL_LIST: [&str; 8] = [
     "weighted_base",
 ];
 
-fn deal_list(line: &mut Line, report: &PipelineReport, index: usize) {
+fn deal_list(line: &mut Rows, report: &PipelineReport, index: usize) {
     let dp = report.context.base.minor_units();
     let d = &report.deals[index];
     line.raw(&d.id)
@@ -476,7 +490,7 @@ fn deal_list(line: &mut Line, report: &PipelineReport, index: usize) {
 }
 
 /// `top_deals.csv`: the report's top N open deals by base amount.
-pub fn top_deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn top_deals_csv(report: &PipelineReport) -> OutputFile {
     let mut header = vec!["rank"];
     header.extend(DEAL_LIST);
     let top = &report.top_deals[..report.top_n.min(report.top_deals.len())];
@@ -494,7 +508,7 @@ pub fn top_deals_csv(report: &PipelineReport) -> Result<OutputFile, RenderError>
 }
 
 /// `stale.csv`: open deals untouched for the stale window, oldest first.
-pub fn stale_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn stale_csv(report: &PipelineReport) -> OutputFile {
     let mut header = DEAL_LIST.to_vec();
     header.push("days_since_modified");
     let as_of = report.context.as_of;
@@ -517,7 +531,7 @@ pub fn stale_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
 /// `movement.csv`: the waterfall from the period start to the as-of date,
 /// one step a row. Without a baseline every step but `end` is empty and the
 /// note says why.
-pub fn movement_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn movement_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     let rows: Vec<Vec<String>> = match &report.movement {
         Movement::Computed(steps) => steps
@@ -583,7 +597,7 @@ pub fn no_baseline_note(
 
 /// `slipped.csv`: open deals that are overdue or whose closing date moved
 /// later since the period start, the earliest closing date first.
-pub fn slipped_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn slipped_csv(report: &PipelineReport) -> OutputFile {
     let mut header = DEAL_LIST.to_vec();
     header.extend(["reason", "previous_closing_date", "days_overdue"]);
     let as_of = report.context.as_of;
@@ -609,7 +623,7 @@ pub fn slipped_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
 }
 
 /// `by_currency.csv`: every deal by original currency, with the rate used.
-pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn by_currency_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     write(
         "by_currency.csv",
@@ -640,7 +654,7 @@ pub fn by_currency_csv(report: &PipelineReport) -> Result<OutputFile, RenderErro
 }
 
 /// `data_quality.csv`: every problem of every deal.
-pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderError> {
+pub fn data_quality_csv(report: &PipelineReport) -> OutputFile {
     write_lines(
         "data_quality.csv",
         report.context.csv_bom,
@@ -664,7 +678,39 @@ pub fn data_quality_csv(report: &PipelineReport) -> Result<OutputFile, RenderErr
 
 #[cfg(test)]
 mod tests {
-    use super::text;
+    use super::{Rows, text};
+
+    #[test]
+    fn rows_are_quoted_as_the_csv_crate_quotes_them() {
+        let cells = [
+            "plain",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\rhere",
+            "Жанна – 東京",
+            " spaced ",
+            "'=x",
+        ];
+        let mut rows = Rows::start(false, &["one", "two,three"]);
+        for pair in cells.chunks(2) {
+            for cell in pair {
+                rows.raw(cell);
+            }
+            rows.end_row();
+        }
+        let mut expected = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        expected.write_record(["one", "two,three"]).expect("header");
+        for pair in cells.chunks(2) {
+            expected.write_record(pair).expect("row");
+        }
+        let expected = expected.into_inner().expect("flushed");
+        assert_eq!(rows.out, String::from_utf8(expected).expect("UTF-8"));
+    }
 
     #[test]
     fn formula_looking_text_is_neutralised() {

@@ -133,9 +133,9 @@ pub fn email(report: &PipelineReport, subject_template: &str, files: &FilesNote)
         .filter_map(|&i| report.deals.get(i))
         .map(|d| {
             [
-                d.name.clone(),
-                d.owner.clone(),
-                d.stage.clone(),
+                d.name.to_string(),
+                d.owner.to_string(),
+                d.stage.to_string(),
                 d.amount_base.map(|a| grouped(a, dp)).unwrap_or_default(),
             ]
         })

@@ -17,9 +17,6 @@ use crate::aggregate::PipelineReport;
 /// Why an output could not be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    /// Writing CSV failed.
-    #[error("writing CSV: {0}")]
-    Csv(#[from] ::csv::Error),
     /// The embedded font could not be read.
     #[error("the embedded PDF font could not be read; the binary is damaged, reinstall it")]
     Font,
@@ -112,13 +109,13 @@ pub fn render_files(
 ) -> Result<Vec<OutputFile>, RenderError> {
     let (pdf, csvs) = rayon::join(|| pdf::render_pdf(report, pdf), || csv_files(report));
     let mut files = vec![OutputFile::new(PDF_NAME, "application/pdf", pdf?, None)];
-    files.extend(csvs?);
+    files.extend(csvs);
     Ok(files)
 }
 
 /// Every CSV of the report.
-pub fn csv_files(report: &PipelineReport) -> Result<Vec<OutputFile>, RenderError> {
-    type Writer = fn(&PipelineReport) -> Result<OutputFile, RenderError>;
+pub fn csv_files(report: &PipelineReport) -> Vec<OutputFile> {
+    type Writer = fn(&PipelineReport) -> OutputFile;
     const WRITERS: [Writer; 11] = [
         csv::summary_csv,
         csv::deals_csv,

@@ -15,7 +15,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 
 pub use artefacts::{ArtefactRecord, DeliveryKey};
-pub use deals::{BatchOutcome, SyncState, VersionAt};
+pub use deals::{BatchOutcome, SyncState, VersionAt, VersionBatch};
 pub use runs::{RunFinish, RunRecord, RunStatus, RunTotals};
 pub use ticks::TickState;
 pub use tokens::{CachedAccess, CachedToken};

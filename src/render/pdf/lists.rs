@@ -59,9 +59,9 @@ pub fn top_deals(canvas: &mut super::canvas::Canvas<'_>, report: &PipelineReport
         table.row(
             vec![
                 (rank + 1).to_string(),
-                deal.name.clone(),
+                deal.name.to_string(),
                 or_dash(&deal.owner),
-                deal.stage.clone(),
+                deal.stage.to_string(),
                 date(deal.closing_date),
                 amount,
                 weighted,
@@ -107,9 +107,9 @@ pub fn stale(
         table.row(
             vec![
                 date(deal.modified_date),
-                deal.name.clone(),
+                deal.name.to_string(),
                 or_dash(&deal.owner),
-                deal.stage.clone(),
+                deal.stage.to_string(),
                 date(deal.closing_date),
                 amount(report, deal).0,
                 idle,
@@ -206,9 +206,9 @@ pub fn slipped(
         table.row(
             vec![
                 why.to_owned(),
-                deal.name.clone(),
+                deal.name.to_string(),
                 or_dash(&deal.owner),
-                deal.stage.clone(),
+                deal.stage.to_string(),
                 date(deal.closing_date),
                 amount(report, deal).0,
                 row.moved_from.map_or_else(String::new, |d| d.to_string()),
