@@ -158,10 +158,11 @@ impl<'a> Preparation<'a> {
 const ID_PREFIX: usize = 24;
 
 /// The deals in id order. The ids' first bytes are sorted beside their
-/// index, then every deal is moved once: comparing ids through the deals
-/// themselves would miss the cache on every comparison, and moving whole
-/// deals while sorting would copy each many times.
-pub fn sort_by_id(deals: Vec<ReportDeal>) -> Vec<ReportDeal> {
+/// index, then the deals are swapped into place along the permutation's
+/// cycles: comparing ids through the deals would miss the cache on every
+/// comparison, moving whole deals while sorting would copy each many
+/// times, and gathering them into a new vector would hold them twice.
+pub fn sort_by_id(mut deals: Vec<ReportDeal>) -> Vec<ReportDeal> {
     let mut order: Vec<([u8; ID_PREFIX], usize)> = deals
         .par_iter()
         .enumerate()
@@ -176,9 +177,59 @@ pub fn sort_by_id(deals: Vec<ReportDeal>) -> Vec<ReportDeal> {
     order.par_sort_unstable_by(|(a, i), (b, j)| {
         a.cmp(b).then_with(|| deals[*i].id.cmp(&deals[*j].id))
     });
-    let mut slots: Vec<Option<ReportDeal>> = deals.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|(_, index)| slots[index].take())
-        .collect()
+    // `from[i]`: where the deal that belongs at `i` is now; `i` once placed.
+    let mut from: Vec<usize> = order.into_iter().map(|(_, index)| index).collect();
+    for start in 0..from.len() {
+        let mut at = start;
+        while from[at] != start {
+            let next = from[at];
+            deals.swap(at, next);
+            from[at] = at;
+            at = next;
+        }
+        from[at] = at;
+    }
+    deals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deal(id: &str) -> ReportDeal {
+        ReportDeal {
+            id: id.into(),
+            name: format!("deal {id}").into(),
+            owner: CompactString::default(),
+            stage: CompactString::default(),
+            class: StageClass::Open,
+            currency: "SGD".into(),
+            amount: None,
+            rate: None,
+            amount_base: None,
+            probability: None,
+            weighted_base: None,
+            closing_date: None,
+            created_date: None,
+            modified_date: None,
+            pipeline: CompactString::default(),
+            account: CompactString::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deals_are_sorted_by_id_as_text() {
+        let long = "x".repeat(30);
+        let mut ids: Vec<String> = (0..500).map(|i| format!("{}", 7919 * i % 1000)).collect();
+        ids.extend((0..40).map(|i| format!("{long}{i}")));
+        ids.extend(["D01", "D1", "", "a\u{0}", "a", "Ω"].map(String::from));
+        let mut rng = fastrand::Rng::with_seed(7);
+        rng.shuffle(&mut ids);
+        let sorted = sort_by_id(ids.iter().map(|id| deal(id)).collect());
+        ids.sort();
+        let got: Vec<&str> = sorted.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(got, ids);
+        assert!(sorted.iter().all(|d| d.name == format!("deal {}", d.id)));
+    }
 }

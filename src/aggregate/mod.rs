@@ -144,54 +144,34 @@ pub fn build_report(
     let minor = context.base.minor_units();
     let polars = |section| move |source| AggregateError::Polars { section, source };
     let frame = frame::deals_frame(&deals, minor).map_err(polars("deals"))?;
-    let kpis = kpis::kpis(
-        &frame,
-        context.as_of,
-        &context.period,
-        definition.windows.win_rate_days,
-        minor,
-    )
-    .map_err(polars("KPI"))?;
-    let by_stage =
-        by_stage::by_stage(&frame, definition, context.as_of, minor).map_err(polars("by stage"))?;
-    let by_currency = by_currency::by_currency(&deals);
-    let by_owner = by_owner::by_owner(
-        &frame,
-        context.as_of,
-        &context.period,
-        definition.windows.win_rate_days,
-        minor,
-    )
-    .map_err(polars("by owner"))?;
-    let by_close_month = by_close_month::by_close_month(
-        &frame,
-        context.as_of,
-        definition.windows.months_ahead,
-        minor,
-    )
-    .map_err(polars("by close month"))?;
-    let top_deals = deal_lists::top_deals(&frame).map_err(polars("top deals"))?;
-    let stale = deal_lists::stale_deals(&frame, context.as_of, definition.windows.stale_days)
-        .map_err(polars("stale deals"))?;
+    // What changed since the period start joins two frames; it runs beside
+    // the sections of the deals as they stand.
+    let (changes, current) = rayon::join(
+        || -> Result<_, AggregateError> {
+            let comparison = movement::Comparison::new(&frame, &deals, baseline, minor)
+                .map_err(polars("movement"))?;
+            let movement = comparison
+                .movement(baseline, minor)
+                .map_err(polars("movement"))?;
+            let slipped = comparison
+                .slipped(context.as_of)
+                .map_err(polars("slipped deals"))?;
+            Ok((movement, slipped))
+        },
+        || current_sections(&frame, &deals, definition, &context),
+    );
+    let (movement, slipped) = changes?;
+    let Current {
+        kpis,
+        by_stage,
+        by_currency,
+        by_owner,
+        by_close_month,
+        top_deals,
+        stale,
+        quality,
+    } = current?;
     let forecast = forecast::forecast(&by_stage, &kpis);
-    let comparison =
-        movement::Comparison::new(&frame, &deals, baseline, minor).map_err(polars("movement"))?;
-    let movement = comparison
-        .movement(baseline, minor)
-        .map_err(polars("movement"))?;
-    let slipped = comparison
-        .slipped(context.as_of)
-        .map_err(polars("slipped deals"))?;
-    let quality = deals
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(deal, d)| {
-            d.problems.iter().map(move |problem| QualityRow {
-                deal,
-                problem: problem.clone(),
-            })
-        })
-        .collect();
     Ok(PipelineReport {
         context,
         sections: definition.sections.clone(),
@@ -208,5 +188,69 @@ pub fn build_report(
         movement,
         slipped,
         quality,
+    })
+}
+
+/// The sections of the deals as they stand at the as-of date.
+struct Current {
+    kpis: Kpis,
+    by_stage: Vec<StageRow>,
+    by_currency: Vec<CurrencyRow>,
+    by_owner: Vec<OwnerRow>,
+    by_close_month: Vec<CloseMonthRow>,
+    top_deals: Vec<usize>,
+    stale: Vec<usize>,
+    quality: Vec<QualityRow>,
+}
+
+fn current_sections(
+    frame: &polars::frame::DataFrame,
+    deals: &[ReportDeal],
+    definition: &ReportDefinition,
+    context: &ReportContext,
+) -> Result<Current, AggregateError> {
+    let minor = context.base.minor_units();
+    let polars = |section| move |source| AggregateError::Polars { section, source };
+    let windows = &definition.windows;
+    Ok(Current {
+        kpis: kpis::kpis(
+            frame,
+            context.as_of,
+            &context.period,
+            windows.win_rate_days,
+            minor,
+        )
+        .map_err(polars("KPI"))?,
+        by_stage: by_stage::by_stage(frame, definition, context.as_of, minor)
+            .map_err(polars("by stage"))?,
+        by_currency: by_currency::by_currency(deals),
+        by_owner: by_owner::by_owner(
+            frame,
+            context.as_of,
+            &context.period,
+            windows.win_rate_days,
+            minor,
+        )
+        .map_err(polars("by owner"))?,
+        by_close_month: by_close_month::by_close_month(
+            frame,
+            context.as_of,
+            windows.months_ahead,
+            minor,
+        )
+        .map_err(polars("by close month"))?,
+        top_deals: deal_lists::top_deals(frame).map_err(polars("top deals"))?,
+        stale: deal_lists::stale_deals(frame, context.as_of, windows.stale_days)
+            .map_err(polars("stale deals"))?,
+        quality: deals
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(deal, d)| {
+                d.problems.iter().map(move |problem| QualityRow {
+                    deal,
+                    problem: problem.clone(),
+                })
+            })
+            .collect(),
     })
 }
