@@ -93,7 +93,6 @@ pub async fn report(
         home: env.config.settings.home_currency,
         rate_mode: job.convert.rates,
     });
-    let t0 = std::time::Instant::now();
     let (deals, baseline) = read_deals(env, &context, &inputs, sync.history_from).await?;
     let span = Span::current();
     let (report, files, manifest) = tokio::task::spawn_blocking(move || {
@@ -134,7 +133,6 @@ pub async fn report(
         free_in_background((report, files, manifest));
         return Ok(step);
     }
-    let t0 = std::time::Instant::now();
     publish_report(env, job, request, &report, &files, &manifest, &mut step).await?;
     free_in_background((report, files, manifest));
     Ok(step)
@@ -252,7 +250,6 @@ fn compute(
     baseline: Baseline,
     pdf: &PdfOptions,
 ) -> anyhow::Result<(PipelineReport, Vec<OutputFile>, OutputFile)> {
-    let t0 = std::time::Instant::now();
     let report = build_report(context, definition, deals, &baseline)?;
     free_in_background(baseline);
     let files = render::render_files(&report, pdf)?;
