@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::frame::{day, int_at, month};
+use super::frame::{class_is, day, int_at, month};
 use crate::config::StageClass;
 use crate::fx::money::from_minor;
 
@@ -37,7 +37,7 @@ pub fn by_close_month(
     let grouped = frame
         .clone()
         .lazy()
-        .filter(col("class").eq(lit(StageClass::Open.as_str())))
+        .filter(class_is("class", StageClass::Open))
         .with_column(
             when(col("closing").lt(lit(day(as_of))))
                 .then(lit(OVERDUE))

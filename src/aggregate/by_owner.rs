@@ -5,7 +5,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::Period;
-use super::frame::{count_where, day, int_at, str_at, sum_where};
+use super::frame::{class_is, count_where, day, int_at, str_at, sum_where};
 use crate::config::StageClass;
 use crate::fx::money::from_minor;
 
@@ -41,7 +41,7 @@ pub fn by_owner(
     win_rate_days: u32,
     minor_units: u32,
 ) -> PolarsResult<Vec<OwnerRow>> {
-    let class = |c: StageClass| col("class").eq(lit(c.as_str()));
+    let class = |c: StageClass| class_is("class", c);
     let closing_in = |from: NaiveDate, to: NaiveDate| {
         col("closing")
             .gt_eq(lit(day(from)))

@@ -3,7 +3,7 @@
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::frame::{day, int_at, str_at};
+use super::frame::{class_is, day, int_at, str_at};
 use crate::config::{ForecastCategory, ReportDefinition, StageClass};
 use crate::fx::money::from_minor;
 
@@ -40,7 +40,7 @@ pub fn by_stage(
     let grouped = frame
         .clone()
         .lazy()
-        .filter(col("class").eq(lit(StageClass::Open.as_str())))
+        .filter(class_is("class", StageClass::Open))
         .group_by([col("stage")])
         .agg([
             len().cast(DataType::Int64).alias("count"),

@@ -3,7 +3,7 @@
 use chrono::{Days, NaiveDate};
 use polars::prelude::*;
 
-use super::frame::day;
+use super::frame::{class_is, day};
 use crate::config::StageClass;
 
 /// Rows (indexes into the report's deals) of a filtered, sorted frame.
@@ -21,7 +21,7 @@ fn open(frame: &DataFrame) -> LazyFrame {
     frame
         .clone()
         .lazy()
-        .filter(col("class").eq(lit(StageClass::Open.as_str())))
+        .filter(class_is("class", StageClass::Open))
 }
 
 /// Every open deal with a base amount, largest first (ties by row, that is

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
+use crate::config::StageClass;
 use crate::fx::money::to_minor;
 
 /// Day number of a date (days since 0001-01-01), comparable and subtractable.
@@ -41,7 +42,7 @@ pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataF
         ("key", Box::new(|| column(deals, |d| numeric_id(&d.id)))),
         ("stage", Box::new(|| column(deals, |d| d.stage.as_str()))),
         ("owner", Box::new(|| column(deals, |d| d.owner.as_str()))),
-        ("class", Box::new(|| column(deals, |d| d.class.as_str()))),
+        ("class", Box::new(|| column(deals, |d| class_code(d.class)))),
         (
             "amount",
             Box::new(move || column(deals, |d| minor(d.amount_base))),
@@ -92,6 +93,21 @@ pub fn numeric_id(id: &str) -> Option<u64> {
         && id.bytes().all(|b| b.is_ascii_digit())
         && (id == "0" || !id.starts_with('0'));
     canonical.then(|| id.parse().ok()).flatten()
+}
+
+/// A stage class as the frames hold it: a small number, a quarter the size
+/// of its name and quicker to compare.
+pub fn class_code(class: StageClass) -> i32 {
+    match class {
+        StageClass::Open => 0,
+        StageClass::Won => 1,
+        StageClass::Lost => 2,
+    }
+}
+
+/// The rows of `column` (a class column) whose class is `class`.
+pub fn class_is(column: &str, class: StageClass) -> Expr {
+    col(column).eq(lit(class_code(class)))
 }
 
 /// Reads an integer cell, treating null as 0.

@@ -4,8 +4,9 @@ use chrono::Days;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::frame::{count_where, day, int_at, sum_where};
+use super::frame::{class_is, count_where, day, int_at, sum_where};
 use super::period::Period;
+use crate::config::StageClass;
 use crate::fx::money::{from_minor, round};
 
 /// The KPI section. Amounts in the base currency; a ratio, average or
@@ -52,7 +53,7 @@ pub fn kpis(
     minor_units: u32,
 ) -> PolarsResult<Kpis> {
     let window_start = as_of - Days::new(u64::from(win_rate_days.saturating_sub(1)));
-    let class = |name: &str| col("class").eq(lit(name));
+    let class = |class: StageClass| class_is("class", class);
     let closing_in = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
         col("closing")
             .gt_eq(lit(day(from)))
@@ -60,21 +61,22 @@ pub fn kpis(
     };
     let in_period = closing_in(period.start, period.end);
     let in_window = closing_in(window_start, as_of);
-    let won_in_window = class("won").and(in_window.clone());
-    let lost_in_window = class("lost").and(in_window);
+    let won_in_window = class(StageClass::Won).and(in_window.clone());
+    let lost_in_window = class(StageClass::Lost).and(in_window);
     let row = frame
         .clone()
         .lazy()
         .select([
-            count_where(class("open")).alias("open_count"),
-            sum_where("amount", class("open")).alias("open_amount"),
-            sum_where("weighted", class("open")).alias("weighted"),
-            count_where(class("open").and(col("amount").is_null())).alias("open_without_amount"),
+            count_where(class(StageClass::Open)).alias("open_count"),
+            sum_where("amount", class(StageClass::Open)).alias("open_amount"),
+            sum_where("weighted", class(StageClass::Open)).alias("weighted"),
+            count_where(class(StageClass::Open).and(col("amount").is_null()))
+                .alias("open_without_amount"),
             count_where(col("amount").is_null()).alias("without_amount"),
-            count_where(class("won").and(in_period.clone())).alias("won_count"),
-            sum_where("amount", class("won").and(in_period.clone())).alias("won_amount"),
-            count_where(class("lost").and(in_period.clone())).alias("lost_count"),
-            sum_where("amount", class("lost").and(in_period)).alias("lost_amount"),
+            count_where(class(StageClass::Won).and(in_period.clone())).alias("won_count"),
+            sum_where("amount", class(StageClass::Won).and(in_period.clone())).alias("won_amount"),
+            count_where(class(StageClass::Lost).and(in_period.clone())).alias("lost_count"),
+            sum_where("amount", class(StageClass::Lost).and(in_period)).alias("lost_amount"),
             count_where(won_in_window.clone()).alias("won_w"),
             count_where(lost_in_window.clone()).alias("lost_w"),
             sum_where("amount", won_in_window.clone()).alias("won_amount_w"),

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
-use super::frame::{count_where, day, from_day, numeric_id};
+use super::frame::{class_code, class_is, count_where, day, from_day, numeric_id};
 use crate::config::StageClass;
 use crate::fx::money::{from_minor, to_minor};
 
@@ -173,7 +173,7 @@ impl Comparison {
                 then_key,
                 Column::new(
                     "s_class".into(),
-                    then.iter().map(|d| d.class.as_str()).collect::<Vec<_>>(),
+                    then.iter().map(|d| class_code(d.class)).collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "s_amount".into(),
@@ -226,9 +226,7 @@ impl Comparison {
                 history_from: *history_from,
             });
         }
-        let is = |column: &str, class: StageClass| {
-            col(column).eq(lit(class.as_str())).fill_null(lit(false))
-        };
+        let is = |column: &str, class: StageClass| class_is(column, class).fill_null(lit(false));
         let (open_then, open_now) = (
             is("s_class", StageClass::Open),
             is("class", StageClass::Open),
@@ -318,7 +316,7 @@ impl Comparison {
     /// Open deals that are overdue or whose closing date moved later since
     /// the period start; the earliest closing date first.
     pub fn slipped(&self, as_of: NaiveDate) -> PolarsResult<Vec<SlippedRow>> {
-        let open_now = col("class").eq(lit(StageClass::Open.as_str()));
+        let open_now = class_is("class", StageClass::Open);
         let overdue = col("closing").lt(lit(day(as_of))).fill_null(lit(false));
         let moved = col("closing").gt(col("s_closing")).fill_null(lit(false));
         let picked = self

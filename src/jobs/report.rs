@@ -169,6 +169,9 @@ impl Inputs {
     }
 }
 
+/// What to do about a stored version that cannot be read.
+const DAMAGED_VERSION: &str = "a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)";
+
 /// Versions read per batch: parsing runs on a blocking thread while the
 /// next batch is read.
 const READ_BATCH: usize = 8_000;
@@ -197,9 +200,13 @@ async fn read_deals(
                     let prepared = batch
                         .versions()
                         .map(|version| {
-                            let damaged = || "a stored deal version is not valid JSON; the database may be damaged: run a full sync (`[sync] mode = \"full\"`)";
-                            let version = version.map_err(|line| anyhow::anyhow!("{}: `{}`", damaged(), line.chars().take(80).collect::<String>()))?;
-                            let Some(deal) = Deal::from_json(version.payload).context(damaged())? else {
+                            let version = version.map_err(|line| {
+                                let start: String = line.chars().take(80).collect();
+                                anyhow::anyhow!("{DAMAGED_VERSION}: `{start}`")
+                            })?;
+                            let Some(deal) =
+                                Deal::from_json(version.payload).context(DAMAGED_VERSION)?
+                            else {
                                 return Ok((None, None));
                             };
                             let at_start = version.at_start.then(|| preparation.snapshot(&deal));
