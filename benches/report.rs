@@ -310,14 +310,9 @@ fn end_to_end(label: &str, url: &str, dir: &Path, n: u64) {
         // A database that has held its deals for more than a minute has
         // been through autovacuum; the first scan after a bulk load would
         // otherwise also write every page back to set its hint bits.
-        runtime.block_on(async {
-            use sqlx::Connection as _;
-            let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
-            sqlx::query("VACUUM ANALYZE deal_versions")
-                .execute(&mut connection)
-                .await
-                .expect("vacuum");
-        });
+        runtime
+            .block_on(PostgresSchema::execute(url, "VACUUM ANALYZE deal_versions"))
+            .expect("vacuum");
     }
     let start = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_pipeline-pulse"))
@@ -345,29 +340,47 @@ fn end_to_end(label: &str, url: &str, dir: &Path, n: u64) {
     );
 }
 
-async fn fresh_postgres_schema() -> Option<String> {
-    use sqlx::Connection as _;
-    let base = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
-        "postgres://pipeline_pulse:pipeline_pulse@127.0.0.1:5432/pipeline_pulse_test".to_owned()
-    });
-    let mut connection = match sqlx::PgConnection::connect(&base).await {
-        Ok(connection) => connection,
-        Err(e) => {
+/// A schema of its own on the test server, dropped when done.
+struct PostgresSchema {
+    base: String,
+    name: String,
+}
+
+impl PostgresSchema {
+    async fn create() -> Option<PostgresSchema> {
+        let base = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+            "postgres://pipeline_pulse:pipeline_pulse@127.0.0.1:5432/pipeline_pulse_test".to_owned()
+        });
+        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        if let Err(e) = Self::execute(&base, &format!("CREATE SCHEMA {name}")).await {
             println!(
                 "PostgreSQL at TEST_DATABASE_URL is not reachable ({e}); start it as .ci/test does"
             );
             return None;
         }
-    };
-    let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut connection)
-        .await
-        .expect("create a schema");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!(
-        "{base}{separator}options=-c%20search_path%3D{schema}"
-    ))
+        Some(PostgresSchema { base, name })
+    }
+
+    fn url(&self) -> String {
+        let separator = if self.base.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{separator}options=-c%20search_path%3D{}",
+            self.base, self.name
+        )
+    }
+
+    async fn drop_schema(self) {
+        Self::execute(&self.base, &format!("DROP SCHEMA {} CASCADE", self.name))
+            .await
+            .expect("drop the benchmark's schema");
+    }
+
+    async fn execute(url: &str, sql: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection as _;
+        let mut connection = sqlx::PgConnection::connect(url).await?;
+        sqlx::query(sql).execute(&mut connection).await?;
+        Ok(())
+    }
 }
 
 fn run_end_to_end() {
@@ -380,12 +393,11 @@ fn run_end_to_end() {
         dir.path().join("data/pipeline-pulse.db").display()
     );
     end_to_end("SQLite", &url, dir.path(), n);
-    let postgres = tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(fresh_postgres_schema());
-    if let Some(url) = postgres {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    if let Some(schema) = runtime.block_on(PostgresSchema::create()) {
         let dir = workspace();
-        end_to_end("PostgreSQL", &url, dir.path(), n);
+        end_to_end("PostgreSQL", &schema.url(), dir.path(), n);
+        runtime.block_on(schema.drop_schema());
     }
 }
 
