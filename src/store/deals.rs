@@ -394,9 +394,12 @@ impl Store {
         sink: tokio::sync::mpsc::Sender<VersionBatch>,
     ) -> Result<(), StoreError> {
         let read = || query_error("reading the deal versions of a report");
+        // One transaction: every range is read from the same snapshot, even
+        // while a sync commits between two of them.
+        let mut tx = self.pool.begin().await.map_err(read())?;
         let (first, last): (Option<i64>, Option<i64>) =
             sqlx::query_as("SELECT MIN(rowid), MAX(rowid) FROM deal_versions")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(read())?;
         let (Some(first), Some(last)) = (first, last) else {
@@ -417,7 +420,7 @@ impl Store {
                 .bind(bounds.has_start)
                 .bind(from)
                 .bind(to)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(read())?;
             if let Some(text) = text
@@ -427,7 +430,7 @@ impl Store {
             }
             from = to;
         }
-        Ok(())
+        tx.commit().await.map_err(read())
     }
 
     async fn postgres_versions(
