@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::SnapshotDeal;
 use crate::config::{ReportDefinition, StageClass};
 use crate::extract::Deal;
-use crate::fx::money::round;
+use crate::fx::money::mul_round;
 use crate::fx::{CrossRates, CurrencyCode, RateMode, RateSet, convert_at};
 use crate::quality::{Problem, ProblemKind};
 
@@ -123,12 +123,18 @@ impl<'a> Preparation<'a> {
         }
         problems.sort_by_key(|p| p.kind);
         let probability = deal.probability.or(definition.map(|s| s.probability));
-        let weighted_base = conversion.amount_base.zip(probability).map(|(amount, p)| {
-            round(
-                amount * Decimal::from(p) / Decimal::ONE_HUNDRED,
-                self.base.minor_units(),
-            )
-        });
+        // amount × p/100, rounded once; the same exact product as
+        // `amount × p ÷ 100`, without a decimal division per deal.
+        let weighted_base = conversion
+            .amount_base
+            .zip(probability)
+            .and_then(|(amount, p)| {
+                mul_round(
+                    amount,
+                    Decimal::new(i64::from(p), 2),
+                    self.base.minor_units(),
+                )
+            });
         let local_date = |t: Option<chrono::DateTime<chrono::Utc>>| {
             t.map(|t| t.with_timezone(&self.timezone).date_naive())
         };
