@@ -326,7 +326,7 @@ fn long_lists_add_pages_with_the_header_repeated_and_end_with_where_the_rest_is(
     let lists = [
         report.stale.len(),
         report.slipped.len(),
-        report.quality.len(),
+        report.quality().count(),
     ];
     let shown = |rows: usize| -> usize { lists.iter().map(|len| (*len).min(rows)).sum() };
     let mut pages = Vec::new();

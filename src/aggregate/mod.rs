@@ -15,7 +15,6 @@ pub mod period;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 
 pub use by_close_month::CloseMonthRow;
 pub use by_currency::CurrencyRow;
@@ -78,13 +77,13 @@ pub struct ReportContext {
     pub csv_bom: bool,
 }
 
-/// One row of `data_quality.csv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QualityRow {
-    /// The deal (an index into the report's deals).
-    pub deal: usize,
+/// One row of `data_quality.csv`: a problem of a deal.
+#[derive(Debug, Clone, Copy)]
+pub struct QualityRow<'a> {
+    /// The deal.
+    pub deal: &'a ReportDeal,
     /// The problem.
-    pub problem: Problem,
+    pub problem: &'a Problem,
 }
 
 /// The computed report.
@@ -119,16 +118,21 @@ pub struct PipelineReport {
     pub movement: Movement,
     /// Overdue deals and deals whose closing date moved later.
     pub slipped: Vec<SlippedRow>,
-    /// Every problem of every deal.
-    pub quality: Vec<QualityRow>,
 }
 
 impl PipelineReport {
+    /// Every problem of every deal, in deal order.
+    pub fn quality(&self) -> impl Iterator<Item = QualityRow<'_>> {
+        self.deals.iter().flat_map(|deal| {
+            deal.problems
+                .iter()
+                .map(move |problem| QualityRow { deal, problem })
+        })
+    }
+
     /// Data-quality rows that are warnings (exit code 3).
-    pub fn warnings(&self) -> impl Iterator<Item = &QualityRow> {
-        self.quality
-            .iter()
-            .filter(|row| row.problem.kind.is_warning())
+    pub fn warnings(&self) -> impl Iterator<Item = QualityRow<'_>> {
+        self.quality().filter(|row| row.problem.kind.is_warning())
     }
 }
 
@@ -169,7 +173,6 @@ pub fn build_report(
         by_close_month,
         top_deals,
         stale,
-        quality,
     } = current?;
     let forecast = forecast::forecast(&by_stage, &kpis);
     Ok(PipelineReport {
@@ -187,7 +190,6 @@ pub fn build_report(
         stale,
         movement,
         slipped,
-        quality,
     })
 }
 
@@ -200,7 +202,6 @@ struct Current {
     by_close_month: Vec<CloseMonthRow>,
     top_deals: Vec<usize>,
     stale: Vec<usize>,
-    quality: Vec<QualityRow>,
 }
 
 fn current_sections(
@@ -242,15 +243,5 @@ fn current_sections(
         top_deals: deal_lists::top_deals(frame).map_err(polars("top deals"))?,
         stale: deal_lists::stale_deals(frame, context.as_of, windows.stale_days)
             .map_err(polars("stale deals"))?,
-        quality: deals
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(deal, d)| {
-                d.problems.iter().map(move |problem| QualityRow {
-                    deal,
-                    problem: problem.clone(),
-                })
-            })
-            .collect(),
     })
 }

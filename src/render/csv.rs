@@ -162,6 +162,10 @@ fn write(
 /// Rows above which a file is written by several threads, in order.
 const PARALLEL_ROWS: usize = 20_000;
 
+/// Room reserved per row, more than a typical row takes, so that writing
+/// seldom moves the text (room never written costs no memory).
+const ROW_BYTES: usize = 256;
+
 /// Writes one row per item; large files in chunks on all cores, joined in
 /// order, so the bytes are the same as a single pass would give.
 fn write_lines<T: Sync>(
@@ -181,20 +185,27 @@ fn write_lines<T: Sync>(
     if items.len() < PARALLEL_ROWS {
         body(&mut file, items);
     } else {
-        let chunk = items.len().div_ceil(rayon::current_num_threads() * 4);
-        let parts: Vec<String> = items
-            .par_chunks(chunk)
-            .map(|chunk| {
-                let mut rows = Rows {
-                    out: String::with_capacity(chunk.len() * 192),
-                    cells: 0,
-                };
-                body(&mut rows, chunk);
-                rows.out
-            })
-            .collect();
-        file.out.reserve_exact(parts.iter().map(String::len).sum());
-        // Each part is freed once copied, so the file is held about once.
+        // The first share is written into the file itself and only the
+        // others are copied after it: a part per core, each large enough
+        // that the allocator hands it back to the system once copied.
+        let share = items.len().div_ceil(rayon::current_num_threads());
+        let (first, rest) = items.split_at(share);
+        file.out.reserve(items.len() * ROW_BYTES);
+        let ((), parts) = rayon::join(
+            || body(&mut file, first),
+            || {
+                rest.par_chunks(share)
+                    .map(|chunk| {
+                        let mut rows = Rows {
+                            out: String::with_capacity(chunk.len() * ROW_BYTES),
+                            cells: 0,
+                        };
+                        body(&mut rows, chunk);
+                        rows.out
+                    })
+                    .collect::<Vec<String>>()
+            },
+        );
         for part in parts {
             file.out.push_str(&part);
         }
@@ -338,7 +349,7 @@ pub fn summary_csv(report: &PipelineReport) -> OutputFile {
         ],
         [
             "data_quality_rows".into(),
-            report.quality.len().to_string(),
+            report.quality().count().to_string(),
             "count".into(),
         ],
         [
@@ -659,16 +670,15 @@ pub fn data_quality_csv(report: &PipelineReport) -> OutputFile {
         "data_quality.csv",
         report.context.csv_bom,
         &["deal_id", "deal_name", "problem", "severity", "detail"],
-        &report.quality,
+        &report.quality().collect::<Vec<_>>(),
         |line, q| {
             let severity = if q.problem.kind.is_warning() {
                 "warning"
             } else {
                 "note"
             };
-            let deal = &report.deals[q.deal];
-            line.raw(&deal.id)
-                .text(&deal.name)
+            line.raw(&q.deal.id)
+                .text(&q.deal.name)
                 .raw(q.problem.kind.code())
                 .raw(severity)
                 .text(&q.problem.detail);

@@ -128,7 +128,8 @@ pub fn data_quality(
     title: &str,
     layout: &PdfLayout,
 ) {
-    if report.quality.is_empty() {
+    let mut rows: Vec<_> = report.quality().collect();
+    if rows.is_empty() {
         note(canvas, "No finding: every record is complete.");
         return;
     }
@@ -137,11 +138,10 @@ pub fn data_quality(
         canvas,
         &format!(
             "{warnings} warnings (they change a total or how a deal counts) and {} notes on {} deals.",
-            report.quality.len() - warnings,
+            rows.len() - warnings,
             grouped(report.deals.len().into(), 0)
         ),
     );
-    let mut rows: Vec<_> = report.quality.iter().collect();
     rows.sort_by_key(|row| !row.problem.kind.is_warning());
     let shown = rows.len().min(layout.list_rows as usize);
     let mut table = Table::new(
@@ -155,7 +155,7 @@ pub fn data_quality(
     for row in rows.iter().take(shown) {
         table.row(
             vec![
-                or_dash(&report.deals[row.deal].name),
+                or_dash(&row.deal.name),
                 row.problem.kind.code().to_owned(),
                 row.problem.detail.clone(),
             ],
