@@ -216,13 +216,7 @@ fn needed(vars: &BTreeMap<String, String>) -> Vec<(&'static str, &'static str)> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::config::test_vars as vars;
 
     #[test]
     fn the_environment_wins_and_values_never_reach_errors() {

@@ -37,6 +37,11 @@ impl ConfigErrors {
         &self.issues
     }
 
+    /// Where each problem is, in order.
+    pub fn locations(&self) -> Vec<&str> {
+        self.issues.iter().map(|i| i.location.as_str()).collect()
+    }
+
     /// True when nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.issues.is_empty()

@@ -512,11 +512,7 @@ to = []
 "#,
         )
         .expect_err("invalid");
-        let locations: Vec<_> = errors
-            .issues()
-            .iter()
-            .map(|i| i.location.as_str())
-            .collect();
+        let locations = errors.locations();
         assert_eq!(
             locations,
             [

@@ -164,3 +164,12 @@ pub fn environment() -> Result<BTreeMap<String, String>, ConfigErrors> {
     vars.extend(std::env::vars());
     Ok(vars)
 }
+
+/// Variables for a test, as the environment would give them.
+#[cfg(test)]
+pub(crate) fn test_vars(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}

@@ -585,13 +585,7 @@ fn smtp_settings(v: &mut Vars<'_>) -> SmtpSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::config::test_vars as vars;
 
     #[test]
     fn defaults_need_no_variables() {
@@ -614,11 +608,7 @@ mod tests {
             ("DATABASE_URL", "mysql://user:hunter2@db/x"),
         ]))
         .expect_err("invalid");
-        let locations: Vec<_> = errors
-            .issues()
-            .iter()
-            .map(|i| i.location.as_str())
-            .collect();
+        let locations = errors.locations();
         assert_eq!(
             locations,
             [
@@ -643,11 +633,7 @@ mod tests {
             ("SMTP_USERNAME", "reports"),
         ]))
         .expect_err("invalid");
-        let locations: Vec<_> = errors
-            .issues()
-            .iter()
-            .map(|i| i.location.as_str())
-            .collect();
+        let locations = errors.locations();
         assert_eq!(
             locations,
             [
