@@ -24,13 +24,23 @@ fn open(frame: &DataFrame) -> LazyFrame {
         .filter(class_is("class", StageClass::Open))
 }
 
+/// Sorted by one column, ties kept in row order (the frame is in row
+/// order): the same as sorting by the column then by row, without
+/// comparing rows two columns at a time.
+fn in_row_order(descending: bool) -> SortMultipleOptions {
+    SortMultipleOptions::default()
+        .with_order_descending(descending)
+        .with_maintain_order(true)
+}
+
 /// Every open deal with a base amount, largest first (ties by row, that is
 /// by deal id). The report shows the first N and says how many more.
 pub fn top_deals(frame: &DataFrame) -> PolarsResult<Vec<usize>> {
-    rows(open(frame).filter(col("amount").is_not_null()).sort(
-        ["amount", "row"],
-        SortMultipleOptions::default().with_order_descending_multi([true, false]),
-    ))
+    rows(
+        open(frame)
+            .filter(col("amount").is_not_null())
+            .sort(["amount"], in_row_order(true)),
+    )
 }
 
 /// Open deals last modified before `as_of − stale_days`, the longest
@@ -44,6 +54,6 @@ pub fn stale_deals(
     rows(
         open(frame)
             .filter(col("modified").lt(lit(day(cutoff))))
-            .sort(["modified", "row"], SortMultipleOptions::default()),
+            .sort(["modified"], in_row_order(false)),
     )
 }

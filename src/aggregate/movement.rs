@@ -5,10 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use compact_str::CompactString;
 use polars::prelude::*;
+use polars::series::IsSorted;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
-use super::frame::{class_code, class_is, count_where, day, from_day, numeric_id};
+use super::frame::{class_code, class_is, count_where, day, from_day, int_at, numeric_id};
 use crate::config::StageClass;
 use crate::fx::money::{from_minor, to_minor};
 
@@ -131,15 +132,20 @@ pub struct SlippedRow {
     pub moved_from: Option<NaiveDate>,
 }
 
-/// The deals now and then, one row per deal in either.
+/// Every deal now, beside how it stood at the period start.
 pub struct Comparison {
+    /// The current deals, each with its period-start columns (`s_…`, null
+    /// when it did not exist then).
     joined: DataFrame,
+    /// Deals open at the period start, and their amount in minor units,
+    /// deleted ones included.
+    open_then: (i64, i64),
 }
 
 impl Comparison {
-    /// Joins the current deals frame to the baseline by deal id: on the
-    /// number when every id is one (as Zoho's are), several times faster
-    /// than on the text.
+    /// Joins the baseline to the current deals frame by deal id: on the
+    /// number when every id is one (as Zoho's are), and by merging when
+    /// both sides are in id order, several times faster than hashing.
     pub fn new(
         frame: &DataFrame,
         now: &[ReportDeal],
@@ -155,11 +161,11 @@ impl Comparison {
         let numeric =
             frame.column("key")?.null_count() == 0 && then_keys.iter().all(Option::is_some);
         let (key, then_key, now_key) = if numeric {
-            (
-                "key",
-                Column::new("key".into(), then_keys),
-                frame.column("key")?.clone(),
-            )
+            let mut then_key = Column::new("key".into(), then_keys);
+            if then_key.u64()?.into_no_null_iter().is_sorted() {
+                then_key.set_sorted_flag(IsSorted::Ascending);
+            }
+            ("key", then_key, frame.column("key")?.clone())
         } else {
             (
                 "id",
@@ -188,19 +194,20 @@ impl Comparison {
                         .collect::<Vec<_>>(),
                 ),
             ],
-        )?;
+        )?
+        .lazy();
+        let open_then = totals(
+            then.clone(),
+            [(class_is("s_class", StageClass::Open), col("s_amount"))],
+        )?[0];
         let now = frame
             .select(["row", "class", "amount", "closing"])?
             .hstack(&[now_key])?
             .lazy();
-        // Joined once, queried by both sections.
+        // Joined once, queried by both sections. A left join keeps the
+        // merge path; the deals deleted since are counted from `open_then`.
         let joined = now
-            .join(
-                then.lazy(),
-                [col(key)],
-                [col(key)],
-                JoinArgs::new(JoinType::Full),
-            )
+            .join(then, [col(key)], [col(key)], JoinArgs::new(JoinType::Left))
             .select([
                 col("row"),
                 col("class"),
@@ -211,7 +218,7 @@ impl Comparison {
                 col("s_closing"),
             ])
             .collect()?;
-        Ok(Self { joined })
+        Ok(Self { joined, open_then })
     }
 
     /// The waterfall, or why there is none.
@@ -231,8 +238,7 @@ impl Comparison {
             is("s_class", StageClass::Open),
             is("class", StageClass::Open),
         );
-        let (then_present, now_present) =
-            (col("s_class").is_not_null(), col("class").is_not_null());
+        let then_present = col("s_class").is_not_null();
         // A deal without a base amount counts 0, so that every deal is in
         // exactly the steps its class changes put it in.
         let (then, now) = (
@@ -240,77 +246,65 @@ impl Comparison {
             col("amount").fill_null(lit(0_i64)),
         );
         let both_open = open_then.clone().and(open_now.clone());
-        let steps = [
-            (open_then.clone(), then.clone()),
-            (
-                open_now.clone().and(then_present.clone().not()),
-                now.clone(),
-            ),
-            (
-                both_open.clone().and(now.clone().gt(then.clone())),
-                now.clone() - then.clone(),
-            ),
-            (
-                both_open.and(now.clone().lt(then.clone())),
-                now.clone() - then.clone(),
-            ),
-            (
-                open_then.clone().and(is("class", StageClass::Won)),
-                lit(0_i64) - then.clone(),
-            ),
-            (
-                open_then.clone().and(is("class", StageClass::Lost)),
-                lit(0_i64) - then.clone(),
-            ),
-            (
-                open_then
-                    .clone()
-                    .and(now_present.not())
-                    .or(then_present.and(open_then.not()).and(open_now.clone())),
-                when(open_now.clone())
-                    .then(now.clone())
-                    .otherwise(lit(0_i64) - then),
-            ),
-            (open_now, now),
-        ];
-        let totals = self
-            .joined
-            .clone()
-            .lazy()
-            .select(
-                steps
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, (mask, value))| {
-                        [
-                            count_where(mask.clone()).alias(format!("n{i}")),
-                            value
-                                .clone()
-                                .filter(mask.clone())
-                                .cast(DataType::Int64)
-                                .sum()
-                                .alias(format!("a{i}")),
-                        ]
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .collect()?;
-        let cell = |name: String| -> PolarsResult<i64> {
-            let column = totals.column(&name)?.cast(&DataType::Int64)?;
-            Ok(column.i64()?.get(0).unwrap_or(0))
-        };
-        MovementStep::ALL
-            .iter()
-            .enumerate()
-            .map(|(i, step)| {
-                Ok(MovementRow {
+        let [
+            new,
+            increased,
+            decreased,
+            won,
+            lost,
+            still_here,
+            reopened,
+            end,
+        ] = totals(
+            self.joined.clone().lazy(),
+            [
+                (
+                    open_now.clone().and(then_present.clone().not()),
+                    now.clone(),
+                ),
+                (
+                    both_open.clone().and(now.clone().gt(then.clone())),
+                    now.clone() - then.clone(),
+                ),
+                (
+                    both_open.and(now.clone().lt(then.clone())),
+                    now.clone() - then.clone(),
+                ),
+                (
+                    open_then.clone().and(is("class", StageClass::Won)),
+                    lit(0_i64) - then.clone(),
+                ),
+                (
+                    open_then.clone().and(is("class", StageClass::Lost)),
+                    lit(0_i64) - then.clone(),
+                ),
+                (open_then.clone(), then),
+                (
+                    then_present.and(open_then.not()).and(open_now.clone()),
+                    now.clone(),
+                ),
+                (open_now, now),
+            ],
+        )?;
+        let start = self.open_then;
+        // Open then and gone now (deleted) takes away; closed then and
+        // open now (reopened) adds.
+        let other = (
+            start.0 - still_here.0 + reopened.0,
+            still_here.1 - start.1 + reopened.1,
+        );
+        let steps = [start, new, increased, decreased, won, lost, other, end];
+        Ok(Movement::Computed(
+            MovementStep::ALL
+                .iter()
+                .zip(steps)
+                .map(|(step, (deals, amount))| MovementRow {
                     step: *step,
-                    deals: u64::try_from(cell(format!("n{i}"))?).unwrap_or(0),
-                    amount: from_minor(cell(format!("a{i}"))?, minor_units),
+                    deals: u64::try_from(deals).unwrap_or(0),
+                    amount: from_minor(amount, minor_units),
                 })
-            })
-            .collect::<PolarsResult<_>>()
-            .map(Movement::Computed)
+                .collect(),
+        ))
     }
 
     /// Open deals that are overdue or whose closing date moved later since
@@ -349,4 +343,36 @@ impl Comparison {
             })
             .collect())
     }
+}
+
+/// Rows and summed value (nulls as 0) of each mask, in one query.
+fn totals<const N: usize>(
+    frame: LazyFrame,
+    masks: [(Expr, Expr); N],
+) -> PolarsResult<[(i64, i64); N]> {
+    let totals = frame
+        .select(
+            masks
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (mask, value))| {
+                    [
+                        count_where(mask.clone()).alias(format!("n{i}")),
+                        value
+                            .clone()
+                            .filter(mask.clone())
+                            .cast(DataType::Int64)
+                            .sum()
+                            .alias(format!("a{i}")),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let cell = |name: String| int_at(&totals, &name, 0);
+    let mut out = [(0, 0); N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = (cell(format!("n{i}"))?, cell(format!("a{i}"))?);
+    }
+    Ok(out)
 }

@@ -1,7 +1,5 @@
 //! How numbers are written: exact amounts, rounded ratios.
 
-use std::fmt::Write as _;
-
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
@@ -9,54 +7,66 @@ use crate::fx::money::round;
 
 /// An amount with exactly `dp` decimals, `.` as separator, no grouping.
 pub fn amount(value: Decimal, dp: u32) -> String {
-    let mut text = String::new();
+    let mut text = Vec::new();
     push_amount(&mut text, value, dp);
-    text
+    // Digits, `-` and `.`: ASCII, one char per byte.
+    text.into_iter().map(char::from).collect()
 }
 
 /// Appends [`amount`]'s text: the digits of the rounded mantissa with the
 /// point put in place, cheaper than `Decimal`'s own formatting.
-pub fn push_amount(out: &mut String, value: Decimal, dp: u32) {
-    let mut value = round(value, dp);
-    value.rescale(dp);
-    push_scaled(out, value.mantissa(), dp);
+pub fn push_amount(out: &mut Vec<u8>, value: Decimal, dp: u32) {
+    if value.scale() == dp {
+        push_scaled(out, value.mantissa(), dp);
+    } else {
+        let mut value = round(value, dp);
+        value.rescale(dp);
+        push_scaled(out, value.mantissa(), dp);
+    }
 }
 
 /// Appends a decimal as `Decimal::normalize` then `to_string` would write
 /// it (`1.50` → `1.5`, `-0` → `0`), without their allocations.
-pub fn push_normalized(out: &mut String, value: Decimal) {
+pub fn push_normalized(out: &mut Vec<u8>, value: Decimal) {
     let value = value.normalize();
     push_scaled(out, value.mantissa(), value.scale());
 }
 
 /// Appends `mantissa × 10^-scale` with exactly `scale` decimals.
-fn push_scaled(out: &mut String, mantissa: i128, scale: u32) {
+fn push_scaled(out: &mut Vec<u8>, mantissa: i128, scale: u32) {
     if mantissa < 0 {
-        out.push('-');
+        out.push(b'-');
     }
     let mut buffer = itoa::Buffer::new();
-    let digits = buffer.format(mantissa.unsigned_abs());
+    let magnitude = mantissa.unsigned_abs();
+    // Dividing a u128 is several times slower than a u64, and amounts
+    // seldom need more.
+    let digits = match u64::try_from(magnitude) {
+        Ok(small) => buffer.format(small),
+        Err(_) => buffer.format(magnitude),
+    }
+    .as_bytes();
     let scale = scale as usize;
     if digits.len() <= scale {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', scale - digits.len()));
-        out.push_str(digits);
+        out.extend_from_slice(b"0.");
+        out.resize(out.len() + scale - digits.len(), b'0');
+        out.extend_from_slice(digits);
     } else {
         let (int, frac) = digits.split_at(digits.len() - scale);
-        out.push_str(int);
+        out.extend_from_slice(int);
         if scale > 0 {
-            out.push('.');
-            out.push_str(frac);
+            out.push(b'.');
+            out.extend_from_slice(frac);
         }
     }
 }
 
 /// Appends a date as ISO 8601 (`2026-11-25`), as chrono's `Display` does,
 /// without going through the formatting machinery.
-pub fn push_date(out: &mut String, date: NaiveDate) {
+pub fn push_date(out: &mut Vec<u8>, date: NaiveDate) {
     let year = date.year();
     if !(0..=9999).contains(&year) {
-        let _ = write!(out, "{date}");
+        out.extend_from_slice(date.to_string().as_bytes());
         return;
     }
     let two = |n: u32| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
@@ -65,8 +75,7 @@ pub fn push_date(out: &mut String, date: NaiveDate) {
     let [y3, y4] = two(year % 100);
     let [m1, m2] = two(date.month());
     let [d1, d2] = two(date.day());
-    let bytes = [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2];
-    out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
+    out.extend_from_slice(&[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2]);
 }
 
 /// An optional amount; empty when absent.
@@ -125,6 +134,12 @@ mod tests {
         assert_eq!(amount(d("0"), 2), "0.00");
         assert_eq!(amount(d("-12.3456"), 3), "-12.346");
         assert_eq!(amount(d("7"), 3), "7.000");
+        assert_eq!(amount(d("-7.25"), 2), "-7.25");
+        assert_eq!(
+            amount(d("-98765432109876543210.5"), 1),
+            "-98765432109876543210.5"
+        );
+        assert_eq!(amount(d("0.5"), 0), "0");
         assert_eq!(grouped(d("-1234567.891"), 2), "-1,234,567.89");
         assert_eq!(grouped(d("999"), 0), "999");
         assert_eq!(percent(Some(d("0.42345"))), "42.3%");
@@ -142,9 +157,9 @@ mod tests {
             "123456789.123456789",
             "0",
         ] {
-            let mut out = String::new();
+            let mut out = Vec::new();
             push_normalized(&mut out, d(text));
-            assert_eq!(out, d(text).normalize().to_string(), "{text}");
+            assert_eq!(out, d(text).normalize().to_string().as_bytes(), "{text}");
         }
         for (y, m, day) in [
             (2026, 11, 5),
@@ -155,9 +170,9 @@ mod tests {
             (10_000, 1, 1),
         ] {
             let date = NaiveDate::from_ymd_opt(y, m, day).expect("a date");
-            let mut out = String::new();
+            let mut out = Vec::new();
             push_date(&mut out, date);
-            assert_eq!(out, date.to_string());
+            assert_eq!(out, date.to_string().as_bytes());
         }
     }
 }
