@@ -131,7 +131,7 @@ fn every_section_matches_the_hand_computed_files() {
         "data_quality.csv",
     ] {
         let expected = std::fs::read_to_string(golden.join(name)).expect("golden file");
-        assert_eq!(lf(&file(&files, name).bytes), expected, "{name}");
+        assert_eq!(lf(&file(&files, name).bytes.to_bytes()), expected, "{name}");
     }
 }
 
@@ -146,7 +146,7 @@ fn kpis_and_per_deal_amounts_match_the_hand_computed_figures() {
     });
     let files = render(&report);
     let summary: BTreeMap<String, String> =
-        csv::Reader::from_reader(&file(&files, "summary.csv").bytes[..])
+        csv::Reader::from_reader(&file(&files, "summary.csv").bytes.to_bytes()[..])
             .records()
             .map(|r| {
                 let r = r.expect("row");
@@ -198,7 +198,7 @@ fn kpis_and_per_deal_amounts_match_the_hand_computed_figures() {
     }
 
     let amounts: BTreeMap<String, (String, String)> =
-        csv::Reader::from_reader(&file(&files, "deals.csv").bytes[..])
+        csv::Reader::from_reader(&file(&files, "deals.csv").bytes.to_bytes()[..])
             .deserialize::<BTreeMap<String, String>>()
             .map(|row| {
                 let row = row.expect("row");
@@ -260,7 +260,7 @@ fn zero_deals_give_empty_ratios_and_zero_rows_not_errors() {
     };
     assert!(rows.iter().all(|r| r.deals == 0 && r.amount.is_zero()));
     let files = render(&report);
-    let movement = lf(&file(&files, "movement.csv").bytes);
+    let movement = lf(&file(&files, "movement.csv").bytes.to_bytes());
     assert!(
         movement.contains("start,0,0.00,\n") && movement.ends_with("end,0,0.00,\n"),
         "{movement}"
@@ -294,7 +294,7 @@ fn nothing_closed_in_the_window_leaves_win_rate_and_velocity_empty() {
         rates: RATES,
     });
     let files = render(&report);
-    let summary = lf(&file(&files, "summary.csv").bytes);
+    let summary = lf(&file(&files, "summary.csv").bytes.to_bytes());
     for metric in [
         "win_rate_count",
         "win_rate_amount",
@@ -324,7 +324,7 @@ fn without_a_baseline_movement_says_so_and_invents_nothing() {
     assert!(matches!(report.movement, Movement::NoBaseline { .. }));
     let files = render(&report);
     let rows: Vec<csv::StringRecord> =
-        csv::Reader::from_reader(&file(&files, "movement.csv").bytes[..])
+        csv::Reader::from_reader(&file(&files, "movement.csv").bytes.to_bytes()[..])
             .records()
             .collect::<Result<_, _>>()
             .expect("movement.csv");
@@ -341,7 +341,7 @@ fn without_a_baseline_movement_says_so_and_invents_nothing() {
         ["end", "7", "20700.00", ""]
     );
     // Overdue deals are still slipped; a moved date needs the baseline.
-    let slipped = lf(&file(&files, "slipped.csv").bytes);
+    let slipped = lf(&file(&files, "slipped.csv").bytes.to_bytes());
     assert_eq!(slipped.lines().count(), 3, "{slipped}");
     assert!(!slipped.contains("moved_later"));
 }
@@ -392,7 +392,7 @@ fn movement_from_stored_history(database: &[(&str, &str)]) {
     for name in ["movement.csv", "slipped.csv", "by_stage.csv", "deals.csv"] {
         assert_eq!(
             lf(&workspace.read(&format!("{folder}/{name}"))),
-            lf(&file(&expected, name).bytes),
+            lf(&file(&expected, name).bytes.to_bytes()),
             "{name}"
         );
     }

@@ -67,7 +67,8 @@ fn deals_csv(report: &PipelineReport) -> Vec<(String, Decimal, Decimal, String)>
         .iter()
         .find(|f| f.name == "deals.csv")
         .expect("deals.csv");
-    let mut reader = csv::Reader::from_reader(&file.bytes[..]);
+    let bytes = file.bytes.to_bytes();
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
     let headers = reader.headers().expect("header").clone();
     let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
     let (class, base, weighted, closing) = (

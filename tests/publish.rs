@@ -3,6 +3,7 @@
 //! encryption, manifest last, failures, links, exactly-once email, secrets.
 
 use mail_parser::{MessageParser, MimeHeaders};
+use pipeline_pulse::render::Content;
 use sha2::Digest;
 
 use crate::support::moto::Moto;
@@ -723,12 +724,19 @@ fn large_objects_go_up_in_parts_and_kms_encryption_is_requested() {
             part_size: 5 * 1024 * 1024,
         },
     );
-    // 11 MiB of varied bytes: three parts, the last one short.
+    // 11 MiB of varied bytes: three parts, the last one short, from
+    // blocks of 3 MiB + 1 byte, so that every part spans two blocks.
     let bytes: bytes::Bytes = (0..11 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
+    let block = 3 * 1024 * 1024 + 1;
+    let content: Content = (0..bytes.len())
+        .step_by(block)
+        .map(|start| bytes.slice(start..(start + block).min(bytes.len())))
+        .collect();
+    assert_eq!(content.blocks().len(), 4);
     let key = "exports/big.csv";
-    moto.block_on(store.put(key, &bytes, "text/csv; charset=utf-8"))
+    moto.block_on(store.put(key, &content, "text/csv; charset=utf-8"))
         .expect("multipart upload");
     let parts = proxy
         .seen()
@@ -754,7 +762,7 @@ fn large_objects_go_up_in_parts_and_kms_encryption_is_requested() {
     let started = proxy.seen().len();
     proxy.fail_writes_to(Some("exports/refused.csv"));
     let error = moto
-        .block_on(store.put("exports/refused.csv", &bytes, "text/csv"))
+        .block_on(store.put("exports/refused.csv", &content, "text/csv"))
         .expect_err("refused");
     assert!(error.to_string().contains("AccessDenied"), "{error}");
     assert_eq!(moto.keys(BUCKET), [key]);

@@ -1,13 +1,14 @@
 //! A local directory standing in for the bucket, with the same keys.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 
 use super::{ObjectStore, PublishError};
+use crate::render::Content;
 
 /// Writes objects as files under `root`, a key's slashes as directories.
 #[derive(Debug, Clone)]
@@ -52,7 +53,12 @@ impl ObjectStore for LocalDirStore {
         Ok(format!("file://{}", self.location(key)))
     }
 
-    async fn put(&self, key: &str, bytes: &Bytes, _content_type: &str) -> Result<(), PublishError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: &Content,
+        _content_type: &str,
+    ) -> Result<(), PublishError> {
         let path = self.root.join(key);
         let error = |e: std::io::Error| PublishError::Object {
             location: path.display().to_string(),
@@ -63,13 +69,17 @@ impl ObjectStore for LocalDirStore {
         }
         // Write aside and rename, so a reader never sees half a file.
         let partial = path.with_extension("partial");
-        // `tokio::fs::write` would copy the bytes first; a clone of
-        // `Bytes` shares them.
+        // A clone of the content shares its blocks.
         let (target, data) = (partial.clone(), bytes.clone());
-        tokio::task::spawn_blocking(move || std::fs::write(target, data))
-            .await
-            .map_err(|e| error(std::io::Error::other(e)))?
-            .map_err(error)?;
+        tokio::task::spawn_blocking(move || {
+            let mut file = std::fs::File::create(target)?;
+            data.blocks()
+                .iter()
+                .try_for_each(|block| file.write_all(block))
+        })
+        .await
+        .map_err(|e| error(std::io::Error::other(e)))?
+        .map_err(error)?;
         tokio::fs::rename(&partial, &path).await.map_err(error)?;
         let written = tokio::fs::metadata(&path).await.map_err(error)?.len();
         if written != bytes.len() as u64 {

@@ -39,7 +39,8 @@ pub fn build_message(
         let content_type = ContentType::parse(file.content_type)
             .map_err(|e| PublishError::Message(e.to_string()))?;
         body = body.singlepart(
-            Attachment::new(file.name.to_owned()).body(file.bytes.to_vec(), content_type),
+            Attachment::new(file.name.to_owned())
+                .body(file.bytes.to_bytes().to_vec(), content_type),
         );
     }
     builder

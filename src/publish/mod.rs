@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
+
 use lettre::address::Envelope;
 
 pub use local_dir::LocalDirStore;
@@ -21,7 +21,7 @@ pub use s3::S3Store;
 pub use smtp::SmtpMailer;
 
 use crate::aggregate::Period;
-use crate::render::{MANIFEST_NAME, OutputFile};
+use crate::render::{Content, MANIFEST_NAME, OutputFile};
 use crate::store::ArtefactRecord;
 
 /// Why publishing failed.
@@ -89,7 +89,8 @@ pub trait ObjectStore: Send + Sync {
     fn for_bucket(&self, bucket: &str) -> Arc<dyn ObjectStore>;
     /// Writes one object, replacing any object of the same key, and
     /// returns once it is verified in place (size and identity).
-    async fn put(&self, key: &str, bytes: &Bytes, content_type: &str) -> Result<(), PublishError>;
+    async fn put(&self, key: &str, bytes: &Content, content_type: &str)
+    -> Result<(), PublishError>;
     /// Removes an object; a missing one is no error.
     async fn delete(&self, key: &str) -> Result<(), PublishError>;
     /// A link that downloads `key` without credentials until `expiry` has

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::{ObjectStore, PublishError, content_disposition};
 use crate::aws::describe_error;
 use crate::config::{Encryption, S3Settings};
+use crate::render::Content;
 
 /// Writes objects to one bucket; every object carries its content type, a
 /// download disposition and the configured server-side encryption.
@@ -104,7 +105,7 @@ impl S3Store {
     async fn put_multipart(
         &self,
         key: &str,
-        bytes: &Bytes,
+        bytes: &Content,
         content_type: &str,
     ) -> Result<Option<String>, PublishError> {
         let request = self
@@ -146,12 +147,12 @@ impl S3Store {
         &self,
         key: &str,
         upload_id: &str,
-        bytes: &Bytes,
+        bytes: &Content,
     ) -> Result<Option<String>, PublishError> {
         let part_size = usize::try_from(self.part_size).unwrap_or(usize::MAX);
         let mut parts = Vec::new();
         for (index, start) in (0..bytes.len()).step_by(part_size.max(1)).enumerate() {
-            let chunk = bytes.slice(start..(start.saturating_add(part_size)).min(bytes.len()));
+            let chunk = bytes.slice(start..start.saturating_add(part_size));
             let number = i32::try_from(index + 1)
                 .map_err(|_| self.failed(key, "more than 10,000 parts".to_owned()))?;
             let part = self
@@ -268,11 +269,17 @@ impl ObjectStore for S3Store {
         })
     }
 
-    async fn put(&self, key: &str, bytes: &Bytes, content_type: &str) -> Result<(), PublishError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: &Content,
+        content_type: &str,
+    ) -> Result<(), PublishError> {
         let etag = if bytes.len() as u64 > self.multipart_threshold {
             self.put_multipart(key, bytes, content_type).await?
         } else {
-            self.put_single(key, bytes, content_type).await?
+            self.put_single(key, &bytes.to_bytes(), content_type)
+                .await?
         };
         self.verify(key, bytes.len(), etag.as_deref()).await
     }

@@ -2,12 +2,13 @@
 //! `.` decimals; amounts exact in minor units; column order fixed (and
 //! documented in `docs/csv.md`).
 
+use bytes::Bytes;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use super::OutputFile;
 use super::format::{amount, opt_amount, push_amount, push_date, push_normalized, ratio};
+use super::{Content, OutputFile};
 use crate::aggregate::{Movement, MovementStep, PipelineReport, ReportDeal};
 
 /// A text cell as written: one that a spreadsheet would read as a formula
@@ -42,12 +43,19 @@ const NEEDS_QUOTES: [bool; 256] = {
 /// ends: numbers and dates formatted in place, and a cell quoted only when
 /// it holds a comma, quote or line break (inner quotes doubled). A million
 /// rows cost no allocation per cell and no copy through a writer's buffer.
-/// Only `&str` and ASCII go in, so the bytes are UTF-8.
+/// Only `&str` and ASCII go in, so the bytes are UTF-8. Rows go into
+/// blocks of about [`BLOCK`] bytes.
 #[derive(Default)]
 struct Rows {
     out: Vec<u8>,
+    blocks: Vec<Bytes>,
     cells: usize,
 }
+
+/// Bytes a block holds before the next one starts. Blocks well under
+/// glibc's largest mmap threshold (32 MiB) reuse memory the sections freed
+/// instead of faulting in fresh pages.
+const BLOCK: usize = 1 << 20;
 
 impl Rows {
     /// The file's start: the byte-order mark when asked for (what makes
@@ -76,6 +84,17 @@ impl Rows {
     fn end_row(&mut self) {
         self.out.extend_from_slice(b"\r\n");
         self.cells = 0;
+        if self.out.len() >= BLOCK {
+            let next = Vec::with_capacity(BLOCK + BLOCK / 4);
+            self.blocks
+                .push(Bytes::from(std::mem::replace(&mut self.out, next)));
+        }
+    }
+
+    /// Every block written.
+    fn finish(mut self) -> Vec<Bytes> {
+        self.blocks.push(Bytes::from(self.out));
+        self.blocks
     }
 
     /// A cell as it is (codes, ids, text already neutralised).
@@ -143,8 +162,13 @@ impl Rows {
     }
 }
 
-fn csv_file(name: &'static str, rows: Rows, count: usize) -> OutputFile {
-    OutputFile::new(name, "text/csv; charset=utf-8", rows.out, Some(count))
+fn csv_file(name: &'static str, blocks: Vec<Bytes>, count: usize) -> OutputFile {
+    OutputFile::new(
+        name,
+        "text/csv; charset=utf-8",
+        blocks.into_iter().collect::<Content>(),
+        Some(count),
+    )
 }
 
 /// A small file from rows of finished cells.
@@ -163,14 +187,15 @@ fn write(
         file.end_row();
         count += 1;
     }
-    csv_file(name, file, count)
+    csv_file(name, file.finish(), count)
 }
 
-/// Rows above which a file is written by several threads, in order.
+/// Rows written by one task: larger files are written by several
+/// threads, their blocks kept in order.
 const PARALLEL_ROWS: usize = 20_000;
 
 /// Room reserved per row, more than a typical row takes, so that writing
-/// seldom moves the text (room never written costs no memory).
+/// seldom moves the text.
 const ROW_BYTES: usize = 256;
 
 /// Writes one row per item; large files in chunks on all cores, joined in
@@ -201,33 +226,22 @@ fn write_chunks<T: Sync>(
     let mut file = Rows::start(bom, header);
     if items.len() < PARALLEL_ROWS {
         body(&mut file, items);
-    } else {
-        // The first share is written into the file itself and only the
-        // others are copied after it: a part per core, each large enough
-        // that the allocator hands it back to the system once copied.
-        let share = items.len().div_ceil(rayon::current_num_threads());
-        let (first, rest) = items.split_at(share);
-        file.out.reserve(items.len() * ROW_BYTES);
-        let ((), parts) = rayon::join(
-            || body(&mut file, first),
-            || {
-                rest.par_chunks(share)
-                    .map(|chunk| {
-                        let mut rows = Rows {
-                            out: Vec::with_capacity(chunk.len() * ROW_BYTES),
-                            cells: 0,
-                        };
-                        body(&mut rows, chunk);
-                        rows.out
-                    })
-                    .collect::<Vec<Vec<u8>>>()
-            },
-        );
-        for part in parts {
-            file.out.extend_from_slice(&part);
-        }
+        return csv_file(name, file.finish(), items.len());
     }
-    csv_file(name, file, items.len())
+    let parts: Vec<Vec<Bytes>> = items
+        .par_chunks(PARALLEL_ROWS)
+        .map(|chunk| {
+            let mut rows = Rows {
+                out: Vec::with_capacity((chunk.len() * ROW_BYTES).min(BLOCK + BLOCK / 4)),
+                ..Rows::default()
+            };
+            body(&mut rows, chunk);
+            rows.finish()
+        })
+        .collect();
+    let mut blocks = file.finish();
+    blocks.extend(parts.into_iter().flatten());
+    csv_file(name, blocks, items.len())
 }
 
 /// `deals.csv`: one row per deal, by id.
@@ -761,7 +775,7 @@ pub fn data_quality_csv(report: &PipelineReport) -> OutputFile {
 
 #[cfg(test)]
 mod tests {
-    use super::{Rows, text};
+    use super::{Rows, text, write_lines};
 
     #[test]
     fn rows_are_quoted_as_the_csv_crate_quotes_them() {
@@ -792,7 +806,25 @@ mod tests {
             expected.write_record(pair).expect("row");
         }
         let expected = expected.into_inner().expect("flushed");
-        assert_eq!(rows.out, expected);
+        assert_eq!(rows.finish().concat(), expected);
+    }
+
+    #[test]
+    fn large_files_are_the_bytes_one_pass_writes() {
+        let items: Vec<u32> = (0..3 * super::PARALLEL_ROWS as u32 + 7).collect();
+        let fill = |rows: &mut Rows, i: &u32| {
+            rows.int(Some(*i)).text(&"x".repeat(*i as usize % 300));
+        };
+        let file = write_lines("big.csv", true, &["n", "text"], &items, fill);
+        let mut one_pass = Rows::start(true, &["n", "text"]);
+        for i in &items {
+            fill(&mut one_pass, i);
+            one_pass.end_row();
+        }
+        let expected = one_pass.finish().concat();
+        assert!(file.bytes.blocks().len() > 4);
+        assert_eq!(file.bytes.to_bytes(), expected);
+        assert_eq!(file.rows, Some(items.len()));
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! Render: the report's files (CSV, PDF, manifest) and its email.
 
+mod content;
 pub mod csv;
 pub mod email;
 pub mod format;
 mod manifest;
 pub mod pdf;
 
+pub use content::Content;
 pub use manifest::manifest;
 
-use bytes::Bytes;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::aggregate::PipelineReport;
 
@@ -69,7 +69,7 @@ pub struct OutputFile {
     /// MIME type.
     pub content_type: &'static str,
     /// Content, shared by every copy published.
-    pub bytes: Bytes,
+    pub bytes: Content,
     /// Data rows (CSV only).
     pub rows: Option<usize>,
     /// SHA-256 of `bytes`, in hex: hashed once, for the manifest and
@@ -82,14 +82,15 @@ impl OutputFile {
     pub fn new(
         name: &'static str,
         content_type: &'static str,
-        bytes: Vec<u8>,
+        bytes: impl Into<Content>,
         rows: Option<usize>,
     ) -> Self {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let bytes = bytes.into();
+        let sha256 = hex::encode(bytes.sha256());
         Self {
             name,
             content_type,
-            bytes: bytes.into(),
+            bytes,
             rows,
             sha256,
         }
