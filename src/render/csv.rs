@@ -153,6 +153,17 @@ impl Rows {
         self
     }
 
+    /// [`Rows::decimal`], its text taken from `known` when it is there.
+    fn known_decimal(&mut self, value: Option<Decimal>, known: &[(Decimal, Vec<u8>)]) -> &mut Self {
+        match value.and_then(|v| known.iter().find(|(k, _)| *k == v)) {
+            Some((_, text)) => {
+                self.cell().extend_from_slice(text);
+                self
+            }
+            None => self.decimal(value),
+        }
+    }
+
     fn amount(&mut self, value: Option<Decimal>, dp: u32) -> &mut Self {
         let out = self.cell();
         if let Some(value) = value {
@@ -247,6 +258,18 @@ fn write_chunks<T: Sync>(
 /// `deals.csv`: one row per deal, by id.
 pub fn deals_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
+    // Each currency's rate, formatted once: a 28-digit cross rate costs
+    // more to format than to find.
+    let rates: Vec<(Decimal, Vec<u8>)> = report
+        .by_currency
+        .iter()
+        .filter_map(|c| c.rate)
+        .map(|rate| {
+            let mut text = Vec::new();
+            push_normalized(&mut text, rate);
+            (rate, text)
+        })
+        .collect();
     write_lines(
         "deals.csv",
         report.context.csv_bom,
@@ -278,7 +301,7 @@ pub fn deals_csv(report: &PipelineReport) -> OutputFile {
                 .raw(d.class.as_str())
                 .raw(&d.currency)
                 .decimal(d.amount)
-                .decimal(d.rate)
+                .known_decimal(d.rate, &rates)
                 .amount(d.amount_base, dp)
                 .int(d.probability)
                 .amount(d.weighted_base, dp)
