@@ -26,39 +26,53 @@ pub fn month(date: NaiveDate) -> i32 {
     date.year() * 12 + date.month0() as i32
 }
 
-/// Builds the frame every section queries. Each core turns its share of
-/// the deals into columns in one pass: a deal is a few hundred bytes, so
-/// reading every deal once per column cost more than building the columns.
+/// Builds the frame every section queries.
 pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DataFrame> {
-    let share = deals.len().div_ceil(rayon::current_num_threads()).max(1);
-    let mut parts = deals
+    let mut frame = in_parts(deals, |chunk, first| frame_part(chunk, first, minor_units))?;
+    frame.apply("row", sorted)?;
+    flag_sorted_keys(&mut frame)?;
+    Ok(frame)
+}
+
+fn sorted(column: &Column) -> Column {
+    let mut column = column.clone();
+    column.set_sorted_flag(IsSorted::Ascending);
+    column
+}
+
+/// Flags the `key` column sorted when it is, so that joins on it merge
+/// instead of hashing.
+pub fn flag_sorted_keys(frame: &mut DataFrame) -> PolarsResult<()> {
+    let keys = frame.column("key")?.u64()?;
+    if keys.null_count() == 0 && keys.into_no_null_iter().is_sorted() {
+        frame.apply("key", sorted)?;
+    }
+    Ok(())
+}
+
+/// A frame built by each core from its share of `items` in one pass
+/// (`part` gets the share and the index of its first item): an item is
+/// tens or hundreds of bytes, so reading every item once per column costs
+/// more than building the columns.
+pub fn in_parts<T: Sync>(
+    items: &[T],
+    part: impl Fn(&[T], usize) -> PolarsResult<DataFrame> + Sync,
+) -> PolarsResult<DataFrame> {
+    let share = items.len().div_ceil(rayon::current_num_threads()).max(1);
+    let mut parts = items
         .par_chunks(share)
         .enumerate()
-        .map(|(i, chunk)| frame_part(chunk, i * share, minor_units))
+        .map(|(i, chunk)| part(chunk, i * share))
         .collect::<PolarsResult<Vec<_>>>()?
         .into_iter();
     let mut frame = match parts.next() {
         Some(first) => first,
-        None => frame_part(&[], 0, minor_units)?,
+        None => part(&[], 0)?,
     };
-    for part in parts {
-        frame.vstack_mut_owned(part)?;
+    for next in parts {
+        frame.vstack_mut_owned(next)?;
     }
     frame.rechunk_mut_par();
-    // Joins on sorted keys merge instead of hashing.
-    let key_sorted = {
-        let keys = frame.column("key")?.u64()?;
-        keys.null_count() == 0 && keys.into_no_null_iter().is_sorted()
-    };
-    let sorted = |column: &Column| {
-        let mut column = column.clone();
-        column.set_sorted_flag(IsSorted::Ascending);
-        column
-    };
-    frame.apply("row", sorted)?;
-    if key_sorted {
-        frame.apply("key", sorted)?;
-    }
     Ok(frame)
 }
 
@@ -149,9 +163,10 @@ pub fn str_at(frame: &DataFrame, column: &str, row: usize) -> PolarsResult<Strin
         .to_owned())
 }
 
-/// A boolean mask counted as a number of rows.
+/// A boolean mask counted as a number of rows (a bitmap count; casting
+/// the mask to integers first would write a column per count).
 pub fn count_where(mask: Expr) -> Expr {
-    mask.cast(DataType::Int64).sum()
+    mask.sum()
 }
 
 /// The sum of an integer column over the rows of a mask.
