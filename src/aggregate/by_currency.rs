@@ -3,7 +3,7 @@
 //! Exact decimal sums rather than polars: original amounts come with any
 //! number of decimals, and their sums must be exact to tie to `deals.csv`.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -97,7 +97,8 @@ impl Totals {
 
 /// Rows in currency-code order, summed on every core.
 pub fn by_currency(deals: &[ReportDeal]) -> Vec<CurrencyRow> {
-    type ByCode<'a> = BTreeMap<&'a str, Totals>;
+    // Hashed while summing (a lookup per deal), sorted once at the end.
+    type ByCode<'a> = HashMap<&'a str, Totals>;
     fn merge<'a>(mut a: ByCode<'a>, b: ByCode<'a>) -> ByCode<'a> {
         for (code, totals) in b {
             let entry = a.entry(code).or_insert(Totals::ZERO);
@@ -105,7 +106,7 @@ pub fn by_currency(deals: &[ReportDeal]) -> Vec<CurrencyRow> {
         }
         a
     }
-    deals
+    let mut rows: Vec<(&str, Totals)> = deals
         .par_iter()
         .fold(ByCode::new, |mut rows, deal| {
             rows.entry(deal.currency.as_str())
@@ -115,6 +116,9 @@ pub fn by_currency(deals: &[ReportDeal]) -> Vec<CurrencyRow> {
         })
         .reduce(ByCode::new, merge)
         .into_iter()
+        .collect();
+    rows.sort_unstable_by_key(|(code, _)| *code);
+    rows.into_iter()
         .map(|(code, t)| CurrencyRow {
             currency: code.to_owned(),
             deals: t.deals,

@@ -5,7 +5,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::Period;
-use super::frame::{class_is, count_where, day, int_at, str_at, sum_where};
+use super::frame::{DealsFrame, class_is, count_where, day, int_at, name_at, sum_where};
 use crate::config::StageClass;
 use crate::fx::money::from_minor;
 
@@ -35,7 +35,7 @@ pub struct OwnerRow {
 
 /// Every owner with a deal, the largest open pipeline first, then by name.
 pub fn by_owner(
-    frame: &DataFrame,
+    deals: &DealsFrame<'_>,
     as_of: NaiveDate,
     period: &Period,
     win_rate_days: u32,
@@ -50,7 +50,8 @@ pub fn by_owner(
     let in_period = closing_in(period.start, period.end);
     let window_start = as_of - Days::new(u64::from(win_rate_days.saturating_sub(1)));
     let in_window = closing_in(window_start, as_of);
-    let grouped = frame
+    let grouped = deals
+        .frame
         .clone()
         .lazy()
         .group_by([col("owner")])
@@ -83,7 +84,7 @@ pub fn by_owner(
                 int_at(&grouped, "lost_w", row)?,
             );
             Ok(OwnerRow {
-                owner: str_at(&grouped, "owner", row)?,
+                owner: name_at(&grouped, "owner", row, &deals.owners)?.to_owned(),
                 open_count: int_at(&grouped, "open_count", row)?,
                 open_amount: money("open_amount", row)?,
                 open_weighted: money("open_weighted", row)?,

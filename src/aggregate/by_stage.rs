@@ -3,7 +3,7 @@
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::frame::{class_is, day, int_at, str_at};
+use super::frame::{DealsFrame, class_is, day, int_at, name_at};
 use crate::config::{ForecastCategory, ReportDefinition, StageClass};
 use crate::fx::money::from_minor;
 
@@ -32,12 +32,13 @@ pub struct StageRow {
 /// The open stages of the definition in order (empty ones included), then
 /// stages the definition does not know, by name.
 pub fn by_stage(
-    frame: &DataFrame,
+    deals: &DealsFrame<'_>,
     definition: &ReportDefinition,
     as_of: chrono::NaiveDate,
     minor_units: u32,
 ) -> PolarsResult<Vec<StageRow>> {
-    let grouped = frame
+    let grouped = deals
+        .frame
         .clone()
         .lazy()
         .filter(class_is("class", StageClass::Open))
@@ -58,7 +59,7 @@ pub fn by_stage(
     let mut found = Vec::with_capacity(grouped.height());
     for row in 0..grouped.height() {
         found.push((
-            str_at(&grouped, "stage", row)?,
+            name_at(&grouped, "stage", row, &deals.stages)?,
             [
                 int_at(&grouped, "count", row)?,
                 int_at(&grouped, "amount", row)?,
@@ -88,7 +89,7 @@ pub fn by_stage(
     let lookup = |stage: &str| {
         found
             .iter()
-            .find(|(s, _)| s == stage)
+            .find(|(s, _)| *s == stage)
             .map_or([0; 5], |(_, v)| *v)
     };
     let mut rows: Vec<StageRow> = definition

@@ -1,5 +1,7 @@
 //! Each deal made ready for the report: converted, classified, weighted.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use compact_str::CompactString;
@@ -7,7 +9,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::SnapshotDeal;
-use crate::config::{ReportDefinition, StageClass};
+use crate::config::{ReportDefinition, StageClass, StageDefinition};
 use crate::extract::Deal;
 use crate::fx::money::mul_round;
 use crate::fx::{CrossRates, CurrencyCode, RateMode, RateSet, convert_at};
@@ -54,7 +56,9 @@ pub struct ReportDeal {
 
 /// Inputs that every deal is prepared against.
 pub struct Preparation<'a> {
-    definition: &'a ReportDefinition,
+    /// The definition's stages by name, looked up once per deal.
+    stages: HashMap<&'a str, &'a StageDefinition>,
+    minor_units: u32,
     rates: CrossRates<'a>,
     base: CurrencyCode,
     home: CurrencyCode,
@@ -75,7 +79,12 @@ impl<'a> Preparation<'a> {
         rate_mode: RateMode,
     ) -> Self {
         Self {
-            definition,
+            stages: definition
+                .stages
+                .iter()
+                .map(|stage| (stage.name.as_str(), stage))
+                .collect(),
+            minor_units: base.minor_units(),
             rates: rates.to_base(base.code()),
             base,
             home,
@@ -91,10 +100,7 @@ impl<'a> Preparation<'a> {
         let stage = deal.stage.as_deref().unwrap_or_default();
         SnapshotDeal {
             id: deal.id.clone(),
-            class: self
-                .definition
-                .stage(stage)
-                .map_or(StageClass::Open, |s| s.class),
+            class: self.stages.get(stage).map_or(StageClass::Open, |s| s.class),
             amount_base: conversion.amount_base,
             closing_date: deal.closing_date,
         }
@@ -106,7 +112,7 @@ impl<'a> Preparation<'a> {
         let mut problems = deal.problems;
         problems.extend(conversion.problems);
         let stage = deal.stage.unwrap_or_default();
-        let definition = self.definition.stage(&stage);
+        let definition = self.stages.get(stage.as_str());
         if definition.is_none() {
             let (kind, detail) = if stage.is_empty() {
                 (
@@ -129,11 +135,7 @@ impl<'a> Preparation<'a> {
             .amount_base
             .zip(probability)
             .and_then(|(amount, p)| {
-                mul_round(
-                    amount,
-                    Decimal::new(i64::from(p), 2),
-                    self.base.minor_units(),
-                )
+                mul_round(amount, Decimal::new(i64::from(p), 2), self.minor_units)
             });
         let local_date = |t: Option<chrono::DateTime<chrono::Utc>>| {
             t.map(|t| t.with_timezone(&self.timezone).date_naive())

@@ -148,11 +148,12 @@ pub fn build_report(
     let minor = context.base.minor_units();
     let polars = |section| move |source| AggregateError::Polars { section, source };
     let frame = frame::deals_frame(&deals, minor).map_err(polars("deals"))?;
+    let columns = &frame.frame;
     // What changed since the period start joins two frames; it runs beside
     // the sections of the deals as they stand.
     let (changes, current) = rayon::join(
         || -> Result<_, AggregateError> {
-            let comparison = movement::Comparison::new(&frame, &deals, baseline, minor)
+            let comparison = movement::Comparison::new(columns, &deals, baseline, minor)
                 .map_err(polars("movement"))?;
             let movement = comparison
                 .movement(baseline, minor)
@@ -205,7 +206,7 @@ struct Current {
 }
 
 fn current_sections(
-    frame: &polars::frame::DataFrame,
+    deals_frame: &frame::DealsFrame<'_>,
     deals: &[ReportDeal],
     definition: &ReportDefinition,
     context: &ReportContext,
@@ -213,6 +214,7 @@ fn current_sections(
     let minor = context.base.minor_units();
     let polars = |section| move |source| AggregateError::Polars { section, source };
     let windows = &definition.windows;
+    let frame = &deals_frame.frame;
     Ok(Current {
         kpis: kpis::kpis(
             frame,
@@ -222,11 +224,11 @@ fn current_sections(
             minor,
         )
         .map_err(polars("KPI"))?,
-        by_stage: by_stage::by_stage(frame, definition, context.as_of, minor)
+        by_stage: by_stage::by_stage(deals_frame, definition, context.as_of, minor)
             .map_err(polars("by stage"))?,
         by_currency: by_currency::by_currency(deals),
         by_owner: by_owner::by_owner(
-            frame,
+            deals_frame,
             context.as_of,
             &context.period,
             windows.win_rate_days,

@@ -5,12 +5,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use compact_str::CompactString;
 use polars::prelude::*;
+use polars_ops::frame::MaintainOrderJoin;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
 use super::frame::{
     class_code, class_is, count_where, day, flag_sorted_keys, from_day, in_parts, int_at,
-    numeric_id,
+    numeric_id, sum_where,
 };
 use crate::config::StageClass;
 use crate::fx::money::{from_minor, to_minor};
@@ -158,7 +159,7 @@ impl Comparison {
             Baseline::Snapshot { deals, .. } => deals,
             Baseline::Missing { .. } => &[],
         };
-        let mut then = in_parts(deals_then, |chunk, _| snapshot_part(chunk, minor_units))?;
+        let mut then = in_parts(deals_then, |chunk| snapshot_part(chunk, minor_units))?;
         let numeric =
             frame.column("key")?.null_count() == 0 && then.column("key")?.null_count() == 0;
         let (key, now_key) = if numeric {
@@ -170,18 +171,35 @@ impl Comparison {
             ("id", text_ids(now.iter().map(|d| d.id.as_str()).collect()))
         };
         let then = then.lazy();
-        let open_then = totals(
-            then.clone(),
-            [(class_is("s_class", StageClass::Open), col("s_amount"))],
-        )?[0];
+        let open = class_is("s_class", StageClass::Open);
+        let open_then = then
+            .clone()
+            .select([
+                count_where(open.clone()).alias("deals"),
+                sum_where("s_amount", open).alias("amount"),
+            ])
+            .collect()?;
+        let open_then = (
+            int_at(&open_then, "deals", 0)?,
+            int_at(&open_then, "amount", 0)?,
+        );
         let now = frame
             .select(["row", "class", "amount", "closing"])?
             .hstack(&[now_key])?
             .lazy();
-        // Joined once, queried by both sections. A left join keeps the
-        // merge path; the deals deleted since are counted from `open_then`.
+        // Joined once, queried by both sections, in row order. A left join
+        // keeps the merge path; the deals deleted since are counted from
+        // `open_then`.
         let joined = now
-            .join(then, [col(key)], [col(key)], JoinArgs::new(JoinType::Left))
+            .join(
+                then,
+                [col(key)],
+                [col(key)],
+                JoinArgs {
+                    maintain_order: MaintainOrderJoin::Left,
+                    ..JoinArgs::new(JoinType::Left)
+                },
+            )
             .select([
                 col("row"),
                 col("class"),
@@ -337,7 +355,12 @@ impl Comparison {
                     .alias("moved_from"),
                 col("closing"),
             ])
-            .sort(["closing", "row"], SortMultipleOptions::default())
+            // The joined deals are in row order: a stable sort on one key
+            // is the (closing, row) order without comparing two columns.
+            .sort(
+                ["closing"],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
             .collect()?;
         let rows = picked.column("row")?.u32()?;
         let overdue = picked.column("overdue")?.bool()?;
@@ -386,35 +409,3 @@ const ABSENT: i32 = 3;
 const HELD: i32 = 0;
 const ROSE: i32 = 1;
 const FELL: i32 = 2;
-
-/// Rows and summed value (nulls as 0) of each mask, in one query.
-fn totals<const N: usize>(
-    frame: LazyFrame,
-    masks: [(Expr, Expr); N],
-) -> PolarsResult<[(i64, i64); N]> {
-    let totals = frame
-        .select(
-            masks
-                .iter()
-                .enumerate()
-                .flat_map(|(i, (mask, value))| {
-                    [
-                        count_where(mask.clone()).alias(format!("n{i}")),
-                        value
-                            .clone()
-                            .filter(mask.clone())
-                            .cast(DataType::Int64)
-                            .sum()
-                            .alias(format!("a{i}")),
-                    ]
-                })
-                .collect::<Vec<_>>(),
-        )
-        .collect()?;
-    let cell = |name: String| int_at(&totals, &name, 0);
-    let mut out = [(0, 0); N];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = (cell(format!("n{i}"))?, cell(format!("a{i}"))?);
-    }
-    Ok(out)
-}
