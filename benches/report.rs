@@ -161,16 +161,18 @@ fn sections(n: u64) {
         .collect();
     let mut deals = Vec::with_capacity(n as usize);
     let mut prepared = std::time::Duration::ZERO;
+    let mut cpu = std::time::Duration::ZERO;
     for first in (0..n).step_by(100_000) {
         let batch: Vec<Deal> = (first..(first + 100_000).min(n))
             .filter_map(|i| Deal::from_record(&record(i, changed(i))))
             .collect();
-        let start = Instant::now();
+        let (start, cpu_start) = (Instant::now(), cpu_time());
         deals.par_extend(batch.into_par_iter().map(|d| preparation.prepare(d)));
         prepared += start.elapsed();
+        cpu += cpu_time() - cpu_start;
     }
 
-    let start = Instant::now() - prepared;
+    let (start, cpu_start) = (Instant::now() - prepared, cpu_time() - cpu);
     let period = Period::ending_by(definition.period, as_of());
     let baseline = Baseline::Snapshot {
         period_start: start_of_day(period.start, timezone),
@@ -198,15 +200,30 @@ fn sections(n: u64) {
     let aggregated = start.elapsed();
     let files = csv_files(&report);
     let total = start.elapsed();
+    let cpu = cpu_time() - cpu_start;
     let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
     println!(
-        "{n:>9} deals: {:>6.2} s  (prepare {:.2} s, sections {:.2} s, CSVs {:.2} s; {:.0} MB of CSV)",
+        "{n:>9} deals: {:>6.2} s  (prepare {:.2} s, sections {:.2} s, CSVs {:.2} s; {:.0} MB of CSV; {:.2} CPU-s)",
         total.as_secs_f64(),
         prepared.as_secs_f64(),
         (aggregated - prepared).as_secs_f64(),
         (total - aggregated).as_secs_f64(),
         bytes as f64 / 1e6,
+        cpu.as_secs_f64(),
     );
+}
+
+/// User and system time of this process so far, every thread's: beside
+/// the wall time, what the work cost on a machine shared with others.
+fn cpu_time() -> std::time::Duration {
+    getrusage(UsageWho::RUSAGE_SELF)
+        .map(|usage| {
+            let duration = |t: nix::sys::time::TimeVal| {
+                std::time::Duration::from_micros(t.tv_sec() as u64 * 1_000_000 + t.tv_usec() as u64)
+            };
+            duration(usage.user_time()) + duration(usage.system_time())
+        })
+        .unwrap_or_default()
 }
 
 fn peak_rss_of_children_mb() -> f64 {
