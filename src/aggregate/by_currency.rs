@@ -3,8 +3,7 @@
 //! Exact decimal sums rather than polars: original amounts come with any
 //! number of decimals, and their sums must be exact to tie to `deals.csv`.
 
-use std::collections::HashMap;
-
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 

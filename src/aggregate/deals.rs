@@ -1,10 +1,9 @@
 //! Each deal made ready for the report: converted, classified, weighted.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use compact_str::CompactString;
+use foldhash::HashMap;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 

@@ -1,8 +1,9 @@
 //! A set of exchange rates for one date and cross rates derived from it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate};
+use foldhash::HashMap;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tracing::warn;

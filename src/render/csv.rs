@@ -2,6 +2,8 @@
 //! `.` decimals; amounts exact in minor units; column order fixed (and
 //! documented in `docs/csv.md`).
 
+mod deal_order;
+
 use bytes::Bytes;
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -10,6 +12,7 @@ use rust_decimal::Decimal;
 use super::format::{amount, opt_amount, push_amount, push_date, push_normalized, ratio};
 use super::{Content, OutputFile};
 use crate::aggregate::{Movement, MovementStep, PipelineReport, ReportDeal};
+use deal_order::ListOrder;
 
 /// A text cell as written: one that a spreadsheet would read as a formula
 /// (`=`, `+`, `-`, `@`, tab or CR first) gets a leading `'`, so a deal named
@@ -44,11 +47,23 @@ fn needs_quotes(bytes: &[u8]) -> bool {
 /// rows cost no allocation per cell and no copy through a writer's buffer.
 /// Only `&str` and ASCII go in, so the bytes are UTF-8. Rows go into
 /// blocks of about [`BLOCK`] bytes.
-#[derive(Default)]
 struct Rows {
     out: Vec<u8>,
     blocks: Vec<Bytes>,
     cells: usize,
+    /// Bytes a block holds before the next one starts.
+    limit: usize,
+}
+
+impl Default for Rows {
+    fn default() -> Self {
+        Rows {
+            out: Vec::new(),
+            blocks: Vec::new(),
+            cells: 0,
+            limit: BLOCK,
+        }
+    }
 }
 
 /// Bytes a block holds before the next one starts. Blocks well under
@@ -83,10 +98,18 @@ impl Rows {
     fn end_row(&mut self) {
         self.out.extend_from_slice(b"\r\n");
         self.cells = 0;
-        if self.out.len() >= BLOCK {
+        if self.out.len() >= self.limit {
             let next = Vec::with_capacity(BLOCK + BLOCK / 4);
             self.blocks
                 .push(Bytes::from(std::mem::replace(&mut self.out, next)));
+        }
+    }
+
+    /// Rows kept in one buffer, however long.
+    fn whole() -> Rows {
+        Rows {
+            limit: usize::MAX,
+            ..Rows::default()
         }
     }
 
@@ -582,9 +605,9 @@ impl<'a> Listed<'a> {
 const GATHER: usize = 64;
 
 /// A deal list: the [`DEAL_LIST`] columns of each item's deal, then the
-/// item's own. A list's deals lie scattered through memory, so each run of
-/// them is gathered first in a loop that does nothing else: the processor
-/// then fetches many deals at once instead of one row's at a time.
+/// item's own. A long list is written in deal order (see [`ListOrder`]);
+/// otherwise each run of deals is gathered first in a loop that does
+/// nothing else, so that the processor fetches many at once.
 fn write_deal_list<T: Sync>(
     name: &'static str,
     report: &PipelineReport,
@@ -596,6 +619,20 @@ fn write_deal_list<T: Sync>(
     let dp = report.context.base.minor_units();
     let mut header = DEAL_LIST.to_vec();
     header.extend(extra);
+    let row = |rows: &mut Rows, item: &T, deal: &ReportDeal| {
+        let listed = Listed::of(deal);
+        listed.write(rows, dp);
+        fill(rows, item, &listed);
+        rows.end_row();
+    };
+    let order = (items.len() >= PARALLEL_ROWS)
+        .then(|| ListOrder::of(items.iter().map(&deal), report.deals.len()))
+        .flatten();
+    if let Some(order) = order {
+        let mut blocks = Rows::start(report.context.csv_bom, &header).finish();
+        blocks.extend(order.write(&report.deals, items, row));
+        return csv_file(name, blocks, items.len());
+    }
     write_chunks(
         name,
         report.context.csv_bom,
@@ -605,11 +642,9 @@ fn write_deal_list<T: Sync>(
             let mut listed = Vec::with_capacity(GATHER);
             for run in chunk.chunks(GATHER) {
                 listed.clear();
-                listed.extend(run.iter().map(|item| Listed::of(&report.deals[deal(item)])));
+                listed.extend(run.iter().map(|item| &report.deals[deal(item)]));
                 for (item, deal) in run.iter().zip(&listed) {
-                    deal.write(rows, dp);
-                    fill(rows, item, deal);
-                    rows.end_row();
+                    row(rows, item, deal);
                 }
             }
         },
