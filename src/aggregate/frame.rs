@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
+use super::columns::{Nullable, share_len};
 use crate::config::StageClass;
 use crate::fx::money::to_minor;
 
@@ -38,27 +39,87 @@ pub struct DealsFrame<'a> {
     pub owners: Vec<&'a str>,
 }
 
-/// Builds the frame every section queries.
+/// Builds the frame every section queries, in one pass over the deals
+/// on every core: a deal is hundreds of bytes, so reading every deal once
+/// per column would cost more than building the columns.
 pub fn deals_frame(deals: &[ReportDeal], minor_units: u32) -> PolarsResult<DealsFrame<'_>> {
-    let mut parts: Vec<Part<'_>> = shares(deals)
+    let rows = deals.len();
+    let share = share_len(rows);
+    let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
+    let mut key = Nullable::<UInt64Type>::new(rows);
+    let mut class = vec![0; rows];
+    let mut amount = Nullable::<Int64Type>::new(rows);
+    let mut weighted = Nullable::<Int64Type>::new(rows);
+    let mut closing = Nullable::<Int32Type>::new(rows);
+    let mut closing_month = Nullable::<Int32Type>::new(rows);
+    let mut created = Nullable::<Int32Type>::new(rows);
+    let mut modified = Nullable::<Int32Type>::new(rows);
+    let mut stage = vec![0; rows];
+    let mut owner = vec![0; rows];
+    let (stages, owners): (Vec<Coded<'_>>, Vec<Coded<'_>>) = (
+        deals.par_chunks(share),
+        key.shares(share),
+        class.par_chunks_mut(share),
+        amount.shares(share),
+        weighted.shares(share),
+        closing.shares(share),
+        closing_month.shares(share),
+        created.shares(share),
+        modified.shares(share),
+        stage.par_chunks_mut(share),
+        owner.par_chunks_mut(share),
+    )
         .into_par_iter()
-        .map(|(first, chunk)| frame_part(chunk, first, minor_units))
-        .collect::<PolarsResult<_>>()?;
-    let stages = Coded::unify(parts.iter_mut().map(|p| &mut p.stage).collect());
-    let owners = Coded::unify(parts.iter_mut().map(|p| &mut p.owner).collect());
-    let mut frame = stack(
-        parts
-            .into_iter()
-            .map(|mut part| {
-                part.columns.extend([
-                    Column::new("stage".into(), part.stage.codes),
-                    Column::new("owner".into(), part.owner.codes),
-                ]);
-                DataFrame::new(part.len, part.columns)
-            })
-            .collect::<PolarsResult<_>>()?,
+        .map(
+            |(
+                deals,
+                mut key,
+                class,
+                mut amount,
+                mut weighted,
+                mut closing,
+                mut closing_month,
+                mut created,
+                mut modified,
+                stage,
+                owner,
+            )| {
+                let (mut stages, mut owners) = (Coded::default(), Coded::default());
+                for (row, d) in deals.iter().enumerate() {
+                    key.set(row, numeric_id(&d.id));
+                    class[row] = class_code(d.class);
+                    amount.set(row, minor(d.amount_base));
+                    weighted.set(row, minor(d.weighted_base));
+                    closing.set(row, d.closing_date.map(day));
+                    closing_month.set(row, d.closing_date.map(month));
+                    created.set(row, d.created_date.map(day));
+                    modified.set(row, d.modified_date.map(day));
+                    stage[row] = stages.code(&d.stage);
+                    owner[row] = owners.code(&d.owner);
+                }
+                (stages, owners)
+            },
+        )
+        .unzip();
+    let stages = Coded::unify(&mut stage, share, &stages);
+    let owners = Coded::unify(&mut owner, share, &owners);
+    let row: Vec<u32> = (0..rows as u32).collect();
+    let mut frame = DataFrame::new(
+        rows,
+        vec![
+            sorted(&Column::new("row".into(), row)),
+            key.into_column("key")?,
+            Column::new("class".into(), class),
+            amount.into_column("amount")?,
+            weighted.into_column("weighted")?,
+            closing.into_column("closing")?,
+            closing_month.into_column("closing_month")?,
+            created.into_column("created")?,
+            modified.into_column("modified")?,
+            Column::new("stage".into(), stage),
+            Column::new("owner".into(), owner),
+        ],
     )?;
-    frame.apply("row", sorted)?;
     flag_sorted_keys(&mut frame)?;
     Ok(DealsFrame {
         frame,
@@ -83,149 +144,62 @@ pub fn flag_sorted_keys(frame: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
-/// A frame built by each core from its share of `items` in one pass: an
-/// item is tens or hundreds of bytes, so reading every item once per
-/// column costs more than building the columns.
-pub fn in_parts<T: Sync>(
-    items: &[T],
-    part: impl Fn(&[T]) -> PolarsResult<DataFrame> + Sync,
-) -> PolarsResult<DataFrame> {
-    stack(
-        shares(items)
-            .into_par_iter()
-            .map(|(_, chunk)| part(chunk))
-            .collect::<PolarsResult<_>>()?,
-    )
-}
-
-/// One share of `items` per core (one empty share when there are none),
-/// with the index of its first item.
-fn shares<T>(items: &[T]) -> Vec<(usize, &[T])> {
-    let share = items.len().div_ceil(rayon::current_num_threads()).max(1);
-    let mut shares: Vec<_> = items
-        .chunks(share)
-        .enumerate()
-        .map(|(i, chunk)| (i * share, chunk))
-        .collect();
-    if shares.is_empty() {
-        shares.push((0, items));
-    }
-    shares
-}
-
-/// The parts one under the other, in one chunk per column.
-fn stack(parts: Vec<DataFrame>) -> PolarsResult<DataFrame> {
-    let mut parts = parts.into_iter();
-    let Some(mut frame) = parts.next() else {
-        return Ok(DataFrame::empty());
-    };
-    for part in parts {
-        frame.vstack_mut_owned(part)?;
-    }
-    frame.rechunk_mut_par();
-    Ok(frame)
-}
-
-/// A run of deals' columns, its text columns still coded by the run.
-struct Part<'a> {
-    len: usize,
-    columns: Vec<Column>,
-    stage: Coded<'a>,
-    owner: Coded<'a>,
-}
-
-/// A text column as codes, each distinct text numbered as first seen.
+/// Texts as numbers, each distinct text numbered as one core first saw it.
 #[derive(Default)]
 struct Coded<'a> {
-    codes: Vec<u32>,
     names: Vec<&'a str>,
     seen: PlHashMap<&'a str, u32>,
 }
 
 impl<'a> Coded<'a> {
-    fn push(&mut self, name: &'a str) {
+    fn code(&mut self, name: &'a str) -> u32 {
         let next = self.names.len() as u32;
-        let code = *self.seen.entry(name).or_insert_with(|| {
+        *self.seen.entry(name).or_insert_with(|| {
             self.names.push(name);
             next
-        });
-        self.codes.push(code);
+        })
     }
 
-    /// Recodes every part against one list of all their names in text
-    /// order, so that codes sort as their names do; returns the list.
-    fn unify(parts: Vec<&mut Coded<'a>>) -> Vec<&'a str> {
+    /// Recodes `codes`, each share of `share` numbered by its own part,
+    /// against one list of every part's names in text order, so that codes
+    /// sort as their names do; returns the list.
+    fn unify(codes: &mut [u32], share: usize, parts: &[Coded<'a>]) -> Vec<&'a str> {
         let mut names: Vec<&'a str> = parts.iter().flat_map(|p| p.names.clone()).collect();
         names.sort_unstable();
         names.dedup();
-        parts.into_par_iter().for_each(|part| {
-            let global: Vec<u32> = part
-                .names
-                .iter()
-                .map(|name| names.partition_point(|other| other < name) as u32)
-                .collect();
-            for code in &mut part.codes {
-                *code = global[*code as usize];
-            }
-        });
+        codes
+            .par_chunks_mut(share)
+            .zip(parts)
+            .for_each(|(codes, part)| {
+                let global: Vec<u32> = part
+                    .names
+                    .iter()
+                    .map(|name| names.partition_point(|other| other < name) as u32)
+                    .collect();
+                for code in codes {
+                    *code = global[*code as usize];
+                }
+            });
         names
     }
-}
-
-/// The columns of a run of deals, the first being deal `first`.
-fn frame_part(deals: &[ReportDeal], first: usize, minor_units: u32) -> PolarsResult<Part<'_>> {
-    let n = deals.len();
-    let minor = |value: Option<Decimal>| value.and_then(|v| to_minor(v, minor_units));
-    let mut key = Vec::with_capacity(n);
-    let mut stage = Coded::default();
-    let mut owner = Coded::default();
-    let mut class = Vec::with_capacity(n);
-    let mut amount = Vec::with_capacity(n);
-    let mut weighted = Vec::with_capacity(n);
-    let mut closing = Vec::with_capacity(n);
-    let mut closing_month = Vec::with_capacity(n);
-    let mut created = Vec::with_capacity(n);
-    let mut modified = Vec::with_capacity(n);
-    for d in deals {
-        key.push(numeric_id(&d.id));
-        stage.push(&d.stage);
-        owner.push(&d.owner);
-        class.push(class_code(d.class));
-        amount.push(minor(d.amount_base));
-        weighted.push(minor(d.weighted_base));
-        closing.push(d.closing_date.map(day));
-        closing_month.push(d.closing_date.map(month));
-        created.push(d.created_date.map(day));
-        modified.push(d.modified_date.map(day));
-    }
-    let first = first as u32;
-    let row: Vec<u32> = (first..first + n as u32).collect();
-    Ok(Part {
-        len: n,
-        columns: vec![
-            Column::new("row".into(), row),
-            Column::new("key".into(), key),
-            Column::new("class".into(), class),
-            Column::new("amount".into(), amount),
-            Column::new("weighted".into(), weighted),
-            Column::new("closing".into(), closing),
-            Column::new("closing_month".into(), closing_month),
-            Column::new("created".into(), created),
-            Column::new("modified".into(), modified),
-        ],
-        stage,
-        owner,
-    })
 }
 
 /// A Zoho record id as a number: joins on it are several times faster
 /// than on text. `None` for an id that is not exactly one (a file
 /// source's `D01`, or `007`, which would not print back the same).
 pub fn numeric_id(id: &str) -> Option<u64> {
-    let canonical = !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_digit())
-        && (id == "0" || !id.starts_with('0'));
-    canonical.then(|| id.parse().ok()).flatten()
+    // One pass over the digits: two frames parse a million ids each.
+    match id.as_bytes() {
+        [] => None,
+        [b'0', _, ..] => None,
+        digits => digits.iter().try_fold(0_u64, |number, &byte| {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            number.checked_mul(10)?.checked_add(u64::from(digit))
+        }),
+    }
 }
 
 /// A stage class as the frames hold it: a small number, a quarter the size
@@ -277,18 +251,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_ids_that_print_back_the_same_are_numbers() {
+        let cases = [
+            ("4876876000000412345", Some(4_876_876_000_000_412_345)),
+            ("0", Some(0)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("007", None),
+            ("D01", None),
+            ("+5", None),
+            ("12 ", None),
+            ("", None),
+        ];
+        for (id, number) in cases {
+            assert_eq!(numeric_id(id), number, "{id:?}");
+        }
+    }
+
+    #[test]
     fn codes_from_every_part_sort_as_their_names() {
-        let mut first = Coded::default();
-        let mut second = Coded::default();
-        for name in ["b", "", "b", "é"] {
-            first.push(name);
-        }
-        for name in ["c", "b", "a"] {
-            second.push(name);
-        }
-        let names = Coded::unify(vec![&mut first, &mut second]);
+        let (mut first, mut second) = (Coded::default(), Coded::default());
+        let mut codes: Vec<u32> = ["b", "", "b", "é"].map(|n| first.code(n)).to_vec();
+        codes.extend(["c", "b", "a"].map(|n| second.code(n)));
+        let names = Coded::unify(&mut codes, 4, &[first, second]);
         assert_eq!(names, ["", "a", "b", "c", "é"]);
-        assert_eq!(first.codes, [2, 0, 2, 4]);
-        assert_eq!(second.codes, [3, 2, 1]);
+        assert_eq!(codes, [2, 0, 2, 4, 3, 2, 1]);
     }
 }

@@ -5,6 +5,7 @@ mod by_close_month;
 mod by_currency;
 mod by_owner;
 mod by_stage;
+mod columns;
 mod deal_lists;
 mod deals;
 mod forecast;

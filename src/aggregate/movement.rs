@@ -6,12 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use compact_str::CompactString;
 use polars::prelude::*;
 use polars_ops::frame::MaintainOrderJoin;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::ReportDeal;
+use super::columns::{Nullable, share_len};
 use super::frame::{
-    class_code, class_is, count_where, day, flag_sorted_keys, from_day, in_parts, int_at,
-    numeric_id, sum_where,
+    class_code, class_is, count_where, day, flag_sorted_keys, from_day, int_at, numeric_id,
+    sum_where,
 };
 use crate::config::StageClass;
 use crate::fx::money::{from_minor, to_minor};
@@ -159,7 +161,7 @@ impl Comparison {
             Baseline::Snapshot { deals, .. } => deals,
             Baseline::Missing { .. } => &[],
         };
-        let mut then = in_parts(deals_then, |chunk| snapshot_part(chunk, minor_units))?;
+        let mut then = snapshot_frame(deals_then, minor_units)?;
         let numeric =
             frame.column("key")?.null_count() == 0 && then.column("key")?.null_count() == 0;
         let (key, now_key) = if numeric {
@@ -378,26 +380,37 @@ impl Comparison {
     }
 }
 
-/// The period-start columns of a run of snapshot deals.
-fn snapshot_part(deals: &[SnapshotDeal], minor_units: u32) -> PolarsResult<DataFrame> {
-    let n = deals.len();
-    let mut key = Vec::with_capacity(n);
-    let mut class = Vec::with_capacity(n);
-    let mut amount = Vec::with_capacity(n);
-    let mut closing = Vec::with_capacity(n);
-    for d in deals {
-        key.push(numeric_id(&d.id));
-        class.push(class_code(d.class));
-        amount.push(d.amount_base.and_then(|a| to_minor(a, minor_units)));
-        closing.push(d.closing_date.map(day));
-    }
+/// The period-start columns of the snapshot deals, filled on every core.
+fn snapshot_frame(deals: &[SnapshotDeal], minor_units: u32) -> PolarsResult<DataFrame> {
+    let rows = deals.len();
+    let share = share_len(rows);
+    let mut key = Nullable::<UInt64Type>::new(rows);
+    let mut class = vec![0; rows];
+    let mut amount = Nullable::<Int64Type>::new(rows);
+    let mut closing = Nullable::<Int32Type>::new(rows);
+    (
+        deals.par_chunks(share),
+        key.shares(share),
+        class.par_chunks_mut(share),
+        amount.shares(share),
+        closing.shares(share),
+    )
+        .into_par_iter()
+        .for_each(|(deals, mut key, class, mut amount, mut closing)| {
+            for (row, d) in deals.iter().enumerate() {
+                key.set(row, numeric_id(&d.id));
+                class[row] = class_code(d.class);
+                amount.set(row, d.amount_base.and_then(|a| to_minor(a, minor_units)));
+                closing.set(row, d.closing_date.map(day));
+            }
+        });
     DataFrame::new(
-        n,
+        rows,
         vec![
-            Column::new("key".into(), key),
+            key.into_column("key")?,
             Column::new("s_class".into(), class),
-            Column::new("s_amount".into(), amount),
-            Column::new("s_closing".into(), closing),
+            amount.into_column("s_amount")?,
+            closing.into_column("s_closing")?,
         ],
     )
 }
