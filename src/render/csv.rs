@@ -176,8 +176,11 @@ impl Rows {
     }
 
     /// [`Rows::decimal`], its text taken from `known` when it is there.
+    /// Compared as stored bits, not as values: a numeric comparison
+    /// rescales, and a rate stored another way is simply formatted.
     fn known_decimal(&mut self, value: Option<Decimal>, known: &[(Decimal, Vec<u8>)]) -> &mut Self {
-        match value.and_then(|v| known.iter().find(|(k, _)| *k == v)) {
+        let bits = value.map(|v| v.serialize());
+        match bits.and_then(|bits| known.iter().find(|(k, _)| k.serialize() == bits)) {
             Some((_, text)) => {
                 self.cell().extend_from_slice(text);
                 self
