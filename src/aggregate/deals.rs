@@ -204,13 +204,12 @@ pub fn sort_by_id(mut deals: Vec<ReportDeal>) -> Vec<ReportDeal> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn deal(id: &str) -> ReportDeal {
+impl ReportDeal {
+    /// An open deal with only an id and a name.
+    pub(crate) fn named(id: &str, name: &str) -> Self {
         ReportDeal {
             id: id.into(),
-            name: format!("deal {id}").into(),
+            name: name.into(),
             owner: CompactString::default(),
             stage: CompactString::default(),
             class: StageClass::Open,
@@ -227,6 +226,15 @@ mod tests {
             account: CompactString::default(),
             problems: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deal(id: &str) -> ReportDeal {
+        ReportDeal::named(id, &format!("deal {id}"))
     }
 
     #[test]

@@ -134,25 +134,7 @@ mod tests {
     use super::*;
 
     fn deal(i: usize) -> ReportDeal {
-        ReportDeal {
-            id: format!("{i:08}").into(),
-            name: format!("deal, {i}").into(),
-            owner: Default::default(),
-            stage: Default::default(),
-            class: crate::config::StageClass::Open,
-            currency: "SGD".into(),
-            amount: None,
-            rate: None,
-            amount_base: None,
-            probability: None,
-            weighted_base: None,
-            closing_date: None,
-            created_date: None,
-            modified_date: None,
-            pipeline: Default::default(),
-            account: Default::default(),
-            problems: Vec::new(),
-        }
+        ReportDeal::named(&format!("{i:08}"), &format!("deal, {i}"))
     }
 
     #[test]
