@@ -149,7 +149,8 @@ fn every_figure_stage_name_script_and_the_provenance_are_searchable_text() {
             stage.stage
         );
     }
-    let listed: Vec<&str> = report.top_deals[..report.top_n]
+    let listed: Vec<&str> = report
+        .top_deals
         .iter()
         .map(|&i| report.deals[i].name.as_str())
         .collect();

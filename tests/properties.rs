@@ -260,9 +260,14 @@ proptest! {
             .sum();
         prop_assert_eq!(report.by_close_month[0].amount, overdue);
         let with_amount = report.deals.iter().filter(|d| d.class == StageClass::Open && d.amount_base.is_some()).count();
-        prop_assert_eq!(report.top_deals.len(), with_amount);
-        let top: Vec<Decimal> = report.top_deals.iter().filter_map(|&i| report.deals[i].amount_base).collect();
-        prop_assert!(top.windows(2).all(|w| w[0] >= w[1]), "largest first: {:?}", top);
+        prop_assert_eq!(report.ranked, with_amount);
+        // The top N: largest first, ties in deal order.
+        let mut largest: Vec<usize> = (0..report.deals.len())
+            .filter(|&i| report.deals[i].class == StageClass::Open && report.deals[i].amount_base.is_some())
+            .collect();
+        largest.sort_by_key(|&i| (std::cmp::Reverse(report.deals[i].amount_base), i));
+        largest.truncate(report.top_n);
+        prop_assert_eq!(&report.top_deals, &largest);
         let counted: u64 = report.by_currency.iter().map(|c| c.deals).sum();
         prop_assert_eq!(counted as usize, rows.len());
     }

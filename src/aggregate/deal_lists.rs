@@ -3,7 +3,7 @@
 use chrono::{Days, NaiveDate};
 use polars::prelude::*;
 
-use super::frame::{class_is, day};
+use super::frame::{class_is, day, int_at};
 use crate::config::StageClass;
 
 /// Rows (indexes into the report's deals) of a filtered, sorted frame.
@@ -33,14 +33,20 @@ fn in_row_order(descending: bool) -> SortMultipleOptions {
         .with_maintain_order(true)
 }
 
-/// Every open deal with a base amount, largest first (ties by row, that is
-/// by deal id). The report shows the first N and says how many more.
-pub fn top_deals(frame: &DataFrame) -> PolarsResult<Vec<usize>> {
-    rows(
-        open(frame)
-            .filter(col("amount").is_not_null())
-            .sort(["amount"], in_row_order(true)),
-    )
+/// The `n` largest open deals with a base amount (ties by row, that is by
+/// deal id), and how many open deals have one. Sorting on the amount and
+/// the row with a limit is a top-k: the other deals are never sorted.
+pub fn top_deals(frame: &DataFrame, n: usize) -> PolarsResult<(Vec<usize>, usize)> {
+    let ranked = open(frame).filter(col("amount").is_not_null());
+    let count = ranked.clone().select([len().alias("deals")]).collect()?;
+    let count = usize::try_from(int_at(&count, "deals", 0)?).unwrap_or_default();
+    let largest = SortMultipleOptions::default().with_order_descending_multi([true, false]);
+    let top = rows(
+        ranked
+            .sort(["amount", "row"], largest)
+            .limit(IdxSize::try_from(n).unwrap_or(IdxSize::MAX)),
+    )?;
+    Ok((top, count))
 }
 
 /// Open deals last modified before `as_of − stale_days`, the longest

@@ -109,9 +109,12 @@ pub struct PipelineReport {
     pub by_owner: Vec<OwnerRow>,
     /// Open pipeline by expected closing month.
     pub by_close_month: Vec<CloseMonthRow>,
-    /// Open deals with an amount, largest first (indexes into `deals`).
+    /// The definition's top N open deals with an amount, largest first
+    /// (indexes into `deals`).
     pub top_deals: Vec<usize>,
-    /// How many of `top_deals` the report lists.
+    /// How many open deals have an amount: `top_deals` and the rest.
+    pub ranked: usize,
+    /// How many deals `top_deals` may list.
     pub top_n: usize,
     /// Open deals untouched for the stale window, oldest first (indexes).
     pub stale: Vec<usize>,
@@ -173,7 +176,7 @@ pub fn build_report(
         by_currency,
         by_owner,
         by_close_month,
-        top_deals,
+        top_deals: (top_deals, ranked),
         stale,
     } = current?;
     let forecast = forecast::forecast(&by_stage, &kpis);
@@ -188,6 +191,7 @@ pub fn build_report(
         by_owner,
         by_close_month,
         top_deals,
+        ranked,
         top_n: definition.windows.top_n as usize,
         stale,
         movement,
@@ -202,7 +206,7 @@ struct Current {
     by_currency: Vec<CurrencyRow>,
     by_owner: Vec<OwnerRow>,
     by_close_month: Vec<CloseMonthRow>,
-    top_deals: Vec<usize>,
+    top_deals: (Vec<usize>, usize),
     stale: Vec<usize>,
 }
 
@@ -243,7 +247,8 @@ fn current_sections(
             minor,
         )
         .map_err(polars("by close month"))?,
-        top_deals: deal_lists::top_deals(frame).map_err(polars("top deals"))?,
+        top_deals: deal_lists::top_deals(frame, windows.top_n as usize)
+            .map_err(polars("top deals"))?,
         stale: deal_lists::stale_deals(frame, context.as_of, windows.stale_days)
             .map_err(polars("stale deals"))?,
     })

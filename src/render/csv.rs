@@ -659,8 +659,7 @@ pub fn top_deals_csv(report: &PipelineReport) -> OutputFile {
     let dp = report.context.base.minor_units();
     let mut header = vec!["rank"];
     header.extend(DEAL_LIST);
-    let top = &report.top_deals[..report.top_n.min(report.top_deals.len())];
-    let ranked: Vec<(usize, usize)> = top.iter().copied().enumerate().collect();
+    let ranked: Vec<(usize, usize)> = report.top_deals.iter().copied().enumerate().collect();
     write_lines(
         "top_deals.csv",
         report.context.csv_bom,

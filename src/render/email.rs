@@ -129,7 +129,6 @@ pub fn email(report: &PipelineReport, subject_template: &str, files: &FilesNote)
     let top: Vec<[String; 4]> = report
         .top_deals
         .iter()
-        .take(report.top_n)
         .filter_map(|&i| report.deals.get(i))
         .map(|d| {
             [

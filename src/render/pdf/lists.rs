@@ -44,7 +44,7 @@ fn deal_columns(report: &PipelineReport, first: Column, last: Column) -> Vec<Col
 /// The largest open deals: as many as `top_deals.csv` holds.
 pub fn top_deals(canvas: &mut super::canvas::Canvas<'_>, report: &PipelineReport, title: &str) {
     let base = report.context.base;
-    let shown = report.top_deals.len().min(report.top_n);
+    let shown = report.top_deals.len();
     let mut table = Table::new(
         title,
         deal_columns(
@@ -53,7 +53,7 @@ pub fn top_deals(canvas: &mut super::canvas::Canvas<'_>, report: &PipelineReport
             Column::number(format!("Weighted ({base})")),
         ),
     );
-    for (rank, &index) in report.top_deals.iter().take(shown).enumerate() {
+    for (rank, &index) in report.top_deals.iter().enumerate() {
         let deal = &report.deals[index];
         let (amount, weighted) = amount(report, deal);
         table.row(
@@ -69,10 +69,10 @@ pub fn top_deals(canvas: &mut super::canvas::Canvas<'_>, report: &PipelineReport
             false,
         );
     }
-    table.more = (report.top_deals.len() > shown).then(|| {
+    table.more = (report.ranked > shown).then(|| {
         format!(
             "and {} more open deals with an amount — see deals.csv",
-            grouped((report.top_deals.len() - shown).into(), 0)
+            grouped((report.ranked - shown).into(), 0)
         )
     });
     if shown == 0 {
