@@ -26,8 +26,12 @@ pub struct Rates {
 pub async fn ensure_rates(env: &Environment, as_of: NaiveDate) -> anyhow::Result<Rates> {
     let cache_days = i64::from(env.config.settings.currency.cache_days);
     let stored = env.store.rates_on_or_before(as_of).await?;
+    // A set is dated in the provider's calendar (UTC). East of UTC the
+    // job's today starts hours before the provider's: until then, the
+    // newest set there can be is dated the day before, and is not old.
+    let newest_possible = as_of.min(Utc::now().date_naive());
     if let Some(stored) = &stored
-        && (as_of - stored.date).num_days() < cache_days
+        && (newest_possible - stored.date).num_days() < cache_days
     {
         info!(rates_date = %stored.date, source = %stored.source, "Using stored rates.");
         return Ok(Rates {
