@@ -24,13 +24,11 @@ fn open(frame: &DataFrame) -> LazyFrame {
         .filter(class_is("class", StageClass::Open))
 }
 
-/// Sorted by one column, ties kept in row order (the frame is in row
-/// order): the same as sorting by the column then by row, without
+/// Sorted by one column, ascending, ties kept in row order (the frame is
+/// in row order): the same as sorting by the column then by row, without
 /// comparing rows two columns at a time.
-fn in_row_order(descending: bool) -> SortMultipleOptions {
-    SortMultipleOptions::default()
-        .with_order_descending(descending)
-        .with_maintain_order(true)
+fn in_row_order() -> SortMultipleOptions {
+    SortMultipleOptions::default().with_maintain_order(true)
 }
 
 /// The `n` largest open deals with a base amount (ties by row, that is by
@@ -60,6 +58,6 @@ pub fn stale_deals(
     rows(
         open(frame)
             .filter(col("modified").lt(lit(day(cutoff))))
-            .sort(["modified"], in_row_order(false)),
+            .sort(["modified"], in_row_order()),
     )
 }
