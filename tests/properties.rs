@@ -1,5 +1,6 @@
-//! Property: for any deal set, every total is exactly the sum of the
-//! per-deal base amounts `deals.csv` lists.
+//! Properties: for any deal set, every total is exactly the sum of the
+//! per-deal base amounts `deals.csv` lists, movement reconciles, and the
+//! report is the same whatever order the deals arrive in.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -220,6 +221,46 @@ proptest! {
         let mut slipped: Vec<&str> = report.slipped.iter().map(|s| report.deals[s.deal].id.as_str()).collect();
         slipped.sort_unstable();
         prop_assert_eq!(slipped, expected_slipped);
+    }
+
+    #[test]
+    fn the_report_does_not_depend_on_the_order_deals_arrive_in(
+        deals in prop::collection::vec(deal_params(), 1..80),
+        seed in any::<u64>(),
+    ) {
+        // Numbers of different lengths ("9" before "10" as numbers, after
+        // it as text), numbers of one length and text ids, all mixed.
+        let records: Vec<Value> = deals
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut record = record(i, d);
+                record["id"] = json!(match i % 3 {
+                    0 => format!("{}", i * 7),
+                    1 => format!("{i:06}"),
+                    _ => format!("D{i}"),
+                });
+                record
+            })
+            .collect();
+        let mut in_id_order = records.clone();
+        in_id_order.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        let mut shuffled = records;
+        fastrand::Rng::with_seed(seed).shuffle(&mut shuffled);
+        let (sorted, arrived) = (report(&in_id_order), report(&shuffled));
+        let ids = |report: &PipelineReport| report.deals.iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        let expected: Vec<_> = in_id_order.iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect();
+        prop_assert_eq!(ids(&sorted), expected.clone());
+        prop_assert_eq!(ids(&arrived), expected);
+        let csvs = |report: &PipelineReport| {
+            render_files(report, &PdfOptions::default())
+                .expect("render")
+                .into_iter()
+                .filter(|f| f.name.ends_with(".csv"))
+                .map(|f| (f.name, f.bytes.to_bytes().to_vec()))
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(csvs(&sorted), csvs(&arrived));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use chrono::{Days, NaiveDate};
 use polars::prelude::*;
 
-use super::frame::{class_is, day, int_at};
+use super::frame::{by_day_then_row, class_is, day, int_at};
 use crate::config::StageClass;
 
 /// Rows (indexes into the report's deals) of a filtered, sorted frame.
@@ -22,13 +22,6 @@ fn open(frame: &DataFrame) -> LazyFrame {
         .clone()
         .lazy()
         .filter(class_is("class", StageClass::Open))
-}
-
-/// Sorted by one column, ascending, ties kept in row order (the frame is
-/// in row order): the same as sorting by the column then by row, without
-/// comparing rows two columns at a time.
-fn in_row_order() -> SortMultipleOptions {
-    SortMultipleOptions::default().with_maintain_order(true)
 }
 
 /// The `n` largest open deals with a base amount (ties by row, that is by
@@ -58,6 +51,9 @@ pub fn stale_deals(
     rows(
         open(frame)
             .filter(col("modified").lt(lit(day(cutoff))))
-            .sort(["modified"], in_row_order()),
+            .sort_by_exprs(
+                [by_day_then_row("modified")],
+                SortMultipleOptions::default(),
+            ),
     )
 }

@@ -170,11 +170,6 @@ const ID_PREFIX: usize = 24;
 /// comparison, moving whole deals while sorting would copy each many
 /// times, and gathering them into a new vector would hold them twice.
 pub fn sort_by_id(mut deals: Vec<ReportDeal>) -> Vec<ReportDeal> {
-    // The store reads deals in id order: checking costs a comparison each,
-    // on every core.
-    if deals.par_windows(2).all(|pair| pair[0].id <= pair[1].id) {
-        return deals;
-    }
     let mut order: Vec<([u8; ID_PREFIX], usize)> = deals
         .par_iter()
         .enumerate()

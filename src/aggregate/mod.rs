@@ -145,13 +145,20 @@ impl PipelineReport {
 pub fn build_report(
     context: ReportContext,
     definition: &ReportDefinition,
-    deals: Vec<ReportDeal>,
+    mut deals: Vec<ReportDeal>,
     baseline: &Baseline,
 ) -> Result<PipelineReport, AggregateError> {
-    let deals = deals::sort_by_id(deals);
     let minor = context.base.minor_units();
     let polars = |section| move |source| AggregateError::Polars { section, source };
-    let frame = frame::deals_frame(&deals, minor).map_err(polars("deals"))?;
+    let built = frame::deals_frame(&deals, minor).map_err(polars("deals"))?;
+    // The store reads deals in id order; other sources are sorted here.
+    let frame = if built.in_id_order {
+        built
+    } else {
+        drop(built);
+        deals = deals::sort_by_id(deals);
+        frame::deals_frame(&deals, minor).map_err(polars("deals"))?
+    };
     let columns = &frame.frame;
     // What changed since the period start joins two frames; it runs beside
     // the sections of the deals as they stand.

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use super::ReportDeal;
 use super::columns::{Nullable, share_len};
 use super::frame::{
-    class_code, class_is, count_where, day, flag_sorted_keys, from_day, int_at, numeric_id,
-    sum_where,
+    by_day_then_row, class_code, class_is, count_where, day, flag_sorted_keys, from_day, int_at,
+    numeric_id, sum_where,
 };
 use crate::config::StageClass;
 use crate::fx::money::{from_minor, to_minor};
@@ -357,12 +357,7 @@ impl Comparison {
                     .alias("moved_from"),
                 col("closing"),
             ])
-            // The joined deals are in row order: a stable sort on one key
-            // is the (closing, row) order without comparing two columns.
-            .sort(
-                ["closing"],
-                SortMultipleOptions::default().with_maintain_order(true),
-            )
+            .sort_by_exprs([by_day_then_row("closing")], SortMultipleOptions::default())
             .collect()?;
         let rows = picked.column("row")?.u32()?;
         let overdue = picked.column("overdue")?.bool()?;
