@@ -211,6 +211,22 @@ fn s3_objects_land_typed_encrypted_and_announced_last_then_the_email_carries_the
         .max()
         .expect("files written");
     assert!(first_manifest_write > last_file_write, "{seen:#?}");
+    // Each file goes up once; the latest folder's copy is made inside
+    // the store, without sending the bytes again.
+    for name in &names {
+        let target = format!("/{BUCKET}/{LATEST}/{name}");
+        let copies: Vec<&_> = seen
+            .iter()
+            .filter(|s| s.target.split('?').next() == Some(target.as_str()) && s.method != "HEAD")
+            .collect();
+        assert_eq!(copies.len(), 1, "{name}: {seen:#?}");
+        assert_eq!(copies[0].method, "PUT");
+        assert_eq!(
+            copies[0].copy_source,
+            Some(format!("{BUCKET}/{PERIOD}/{name}"))
+        );
+        assert_eq!(copies[0].body_bytes, 0, "{name}");
+    }
     let deletes: Vec<usize> = seen
         .iter()
         .enumerate()

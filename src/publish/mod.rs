@@ -91,6 +91,19 @@ pub trait ObjectStore: Send + Sync {
     /// returns once it is verified in place (size and identity).
     async fn put(&self, key: &str, bytes: &Content, content_type: &str)
     -> Result<(), PublishError>;
+    /// Writes `to` with the object at `from`, which holds `bytes`, and
+    /// returns once it is verified in place. Stores that can copy inside
+    /// themselves do, sending nothing; the others write `bytes` again.
+    async fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        bytes: &Content,
+        content_type: &str,
+    ) -> Result<(), PublishError> {
+        let _ = from;
+        self.put(to, bytes, content_type).await
+    }
     /// Removes an object; a missing one is no error.
     async fn delete(&self, key: &str) -> Result<(), PublishError>;
     /// A link that downloads `key` without credentials until `expiry` has
@@ -155,10 +168,23 @@ pub async fn upload(
         store.delete(&format!("{folder}/{MANIFEST_NAME}")).await?;
     }
     let mut records = Vec::new();
-    for file in files.iter() {
-        // One file's copies go up side by side.
-        let copies = folders.iter().map(|folder| put_file(store, folder, file));
-        records.extend(futures_util::future::try_join_all(copies).await?);
+    if let Some((first, others)) = folders.split_first() {
+        for file in files {
+            let written = put_file(store, first, file).await?;
+            // The other folders' copies are made from the object written,
+            // inside the store where it can: the files go up once.
+            let from = &written.object_key;
+            let copies = others.iter().map(|folder| async move {
+                let key = format!("{folder}/{}", file.name);
+                store
+                    .copy(from, &key, &file.bytes, file.content_type)
+                    .await?;
+                Ok::<_, PublishError>(artefact(key, file))
+            });
+            let copies = futures_util::future::try_join_all(copies).await?;
+            records.push(written);
+            records.extend(copies);
+        }
     }
     for folder in folders {
         records.push(put_file(store, folder, manifest).await?);
@@ -173,11 +199,15 @@ async fn put_file(
 ) -> Result<ArtefactRecord, PublishError> {
     let key = format!("{folder}/{}", file.name);
     store.put(&key, &file.bytes, file.content_type).await?;
-    Ok(ArtefactRecord {
-        object_key: key,
+    Ok(artefact(key, file))
+}
+
+fn artefact(object_key: String, file: &OutputFile) -> ArtefactRecord {
+    ArtefactRecord {
+        object_key,
         file_name: file.name.to_owned(),
         content_type: file.content_type.to_owned(),
         bytes: file.bytes.len() as u64,
         sha256: file.sha256.clone(),
-    })
+    }
 }

@@ -8,7 +8,9 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
+use aws_sdk_s3::types::{
+    CompletedMultipartUpload, CompletedPart, MetadataDirective, ServerSideEncryption,
+};
 use base64::Engine as _;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -30,6 +32,18 @@ pub struct S3Store {
     multipart_threshold: u64,
     part_size: u64,
 }
+
+/// The largest object S3 copies in one request.
+const MAX_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
+/// What a key keeps as it is in a copy source: the characters of an
+/// unreserved URL path, and its slashes.
+const KEY_IN_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The encryption headers, set the same way on every request type.
 macro_rules! encrypt {
@@ -200,6 +214,39 @@ impl S3Store {
         Ok(completed.e_tag().map(str::to_owned))
     }
 
+    /// A copy made inside the bucket. Type and disposition are set again
+    /// rather than copied, so the copy is typed as a fresh upload would be
+    /// whatever the store keeps of the source.
+    async fn copy_inside(
+        &self,
+        from: &str,
+        to: &str,
+        content_type: &str,
+    ) -> Result<Option<String>, PublishError> {
+        let source = format!(
+            "{}/{}",
+            self.bucket,
+            percent_encoding::utf8_percent_encode(from, KEY_IN_PATH)
+        );
+        let request = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to)
+            .copy_source(source)
+            .metadata_directive(MetadataDirective::Replace)
+            .content_type(content_type)
+            .content_disposition(content_disposition(to));
+        let output = encrypt!(request, &self.encryption)
+            .send()
+            .await
+            .map_err(|e| self.failed(to, format!("copying {from}: {}", describe_error(&e))))?;
+        Ok(output
+            .copy_object_result()
+            .and_then(|result| result.e_tag())
+            .map(str::to_owned))
+    }
+
     /// HEAD the object: it must have the size written and the ETag the
     /// write returned, so it is this write's object, whole.
     async fn verify(&self, key: &str, size: usize, etag: Option<&str>) -> Result<(), PublishError> {
@@ -282,6 +329,20 @@ impl ObjectStore for S3Store {
                 .await?
         };
         self.verify(key, bytes.len(), etag.as_deref()).await
+    }
+
+    async fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        bytes: &Content,
+        content_type: &str,
+    ) -> Result<(), PublishError> {
+        if bytes.len() as u64 > MAX_COPY_BYTES {
+            return self.put(to, bytes, content_type).await;
+        }
+        let etag = self.copy_inside(from, to, content_type).await?;
+        self.verify(to, bytes.len(), etag.as_deref()).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), PublishError> {

@@ -19,6 +19,10 @@ pub struct Seen {
     pub method: String,
     /// `/bucket/key?query`.
     pub target: String,
+    /// `x-amz-copy-source` of a copy made inside the store.
+    pub copy_source: Option<String>,
+    /// Bytes of the request body.
+    pub body_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -75,10 +79,6 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    state.seen.lock().expect("proxy state").push(Seen {
-        method: method.to_string(),
-        target: target.clone(),
-    });
     let path = target.split('?').next().unwrap_or_default().to_owned();
     let refused = state
         .fail_suffix
@@ -98,6 +98,15 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
         Ok(body) => body,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
+    state.seen.lock().expect("proxy state").push(Seen {
+        method: method.to_string(),
+        target: target.clone(),
+        copy_source: headers
+            .get("x-amz-copy-source")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
+        body_bytes: body.len(),
+    });
     if refused && method == "PUT" {
         // 403 is not retried by the SDK, so the test sees one refusal.
         return (
