@@ -356,6 +356,34 @@ fn s3_objects_land_typed_encrypted_and_announced_last_then_the_email_carries_the
 }
 
 #[test]
+fn a_refused_copy_is_uploaded_again() {
+    let setup = Setup::new(false, 10_000_000);
+    setup.proxy.refuse_copies();
+    let output = setup.run(&[]);
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    let manifest = setup.manifest(PERIOD);
+    assert_eq!(setup.manifest(LATEST), manifest);
+    let seen = setup.proxy.seen();
+    for name in file_names(&manifest) {
+        let key = format!("{LATEST}/{name}");
+        assert_eq!(
+            setup.moto.get(BUCKET, &key),
+            setup.moto.get(BUCKET, &format!("{PERIOD}/{name}"))
+        );
+        let writes: Vec<_> = seen
+            .iter()
+            .filter(|s| s.method == "PUT" && s.target.starts_with(&format!("/{BUCKET}/{key}")))
+            .map(|s| s.copy_source.is_some())
+            .collect();
+        // The refused copy, then the upload (a single PUT, or parts).
+        assert!(
+            writes.len() >= 2 && writes[0] && writes[1..].iter().all(|copy| !copy),
+            "{name}: {writes:?}"
+        );
+    }
+}
+
+#[test]
 fn a_failed_upload_leaves_no_manifest_sends_no_report_and_tells_ops() {
     let setup = Setup::new(false, 10_000_000);
     let first = setup.run(&[]);

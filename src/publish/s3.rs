@@ -341,8 +341,15 @@ impl ObjectStore for S3Store {
         if bytes.len() as u64 > MAX_COPY_BYTES {
             return self.put(to, bytes, content_type).await;
         }
-        let etag = self.copy_inside(from, to, content_type).await?;
-        self.verify(to, bytes.len(), etag.as_deref()).await
+        match self.copy_inside(from, to, content_type).await {
+            Ok(etag) => self.verify(to, bytes.len(), etag.as_deref()).await,
+            // A role without s3:GetObject, or a store without CopyObject:
+            // the bytes go up again.
+            Err(error) => {
+                tracing::warn!(%error, "Copying inside the bucket failed; uploading the file again.");
+                self.put(to, bytes, content_type).await
+            }
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<(), PublishError> {

@@ -31,6 +31,7 @@ struct ProxyState {
     client: reqwest::Client,
     seen: Arc<Mutex<Vec<Seen>>>,
     fail_suffix: Arc<Mutex<Option<String>>>,
+    refuse_copies: Arc<Mutex<bool>>,
 }
 
 /// A running proxy; stops when dropped.
@@ -47,6 +48,7 @@ impl S3Proxy {
             client: reqwest::Client::new(),
             seen: Arc::default(),
             fail_suffix: Arc::default(),
+            refuse_copies: Arc::default(),
         };
         let router = Router::new().fallback(forward).with_state(state.clone());
         S3Proxy {
@@ -64,6 +66,12 @@ impl S3Proxy {
     /// fail with 403 AccessDenied; `None` lets everything through.
     pub fn fail_writes_to(&self, suffix: Option<&str>) {
         *self.state.fail_suffix.lock().expect("proxy state") = suffix.map(str::to_owned);
+    }
+
+    /// From now on, copies inside the store fail with 403 AccessDenied,
+    /// as for a role that may write objects but not read them.
+    pub fn refuse_copies(&self) {
+        *self.state.refuse_copies.lock().expect("proxy state") = true;
     }
 
     /// The requests so far.
@@ -107,6 +115,8 @@ async fn forward(State(state): State<ProxyState>, request: Request) -> Response 
             .map(str::to_owned),
         body_bytes: body.len(),
     });
+    let copy = headers.contains_key("x-amz-copy-source");
+    let refused = refused || (copy && *state.refuse_copies.lock().expect("proxy state"));
     if refused && method == "PUT" {
         // 403 is not retried by the SDK, so the test sees one refusal.
         return (
