@@ -271,7 +271,8 @@ impl Deal {
                 }
             }
         });
-        if text(record, "Closing_Date").is_none() {
+        let closing_text = text(record, "Closing_Date");
+        if closing_text.is_none() {
             flag(
                 ProblemKind::MissingClosingDate,
                 "no closing date".to_owned(),
@@ -281,8 +282,8 @@ impl Deal {
         if owner.is_none() {
             flag(ProblemKind::MissingOwner, "no owner".to_owned());
         }
-        let closing_date = text(record, "Closing_Date").and_then(|raw| {
-            let parsed = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok();
+        let closing_date = closing_text.and_then(|raw| {
+            let parsed = iso_date(raw.trim());
             if parsed.is_none() {
                 flag(ProblemKind::InvalidDate, format!("Closing_Date is `{raw}`"));
             }
@@ -323,6 +324,22 @@ impl Deal {
     }
 }
 
+/// A `%Y-%m-%d` date, the format given as items: parsing the format text
+/// again for every deal cost as much as parsing the date.
+fn iso_date(text: &str) -> Option<NaiveDate> {
+    use chrono::format::{Item, Numeric, Pad, Parsed, parse};
+    const ITEMS: [Item<'static>; 5] = [
+        Item::Numeric(Numeric::Year, Pad::Zero),
+        Item::Literal("-"),
+        Item::Numeric(Numeric::Month, Pad::Zero),
+        Item::Literal("-"),
+        Item::Numeric(Numeric::Day, Pad::Zero),
+    ];
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, text, ITEMS.iter()).ok()?;
+    parsed.to_naive_date().ok()
+}
+
 /// A plain decimal number (`1234.5`, `-3`, `1e3`); thousands separators
 /// and currency symbols are not guessed at.
 fn parse_decimal(text: &str) -> Option<Decimal> {
@@ -336,6 +353,30 @@ fn parse_decimal(text: &str) -> Option<Decimal> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn dates_read_as_the_iso_format_reads_them() {
+        for text in [
+            "2026-11-23",
+            "2026-1-5",
+            "+2026-11-23",
+            "12026-01-01",
+            "2026-02-30",
+            "2026-11-23x",
+            "2026/11/23",
+            "23-11-2026",
+            "2026-11",
+            "",
+            " 2026-11-23",
+            "2026- 11-23",
+        ] {
+            assert_eq!(
+                iso_date(text),
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn reads_a_clean_record() {
