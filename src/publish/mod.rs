@@ -92,18 +92,15 @@ pub trait ObjectStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &Content, content_type: &str)
     -> Result<(), PublishError>;
     /// Writes `to` with the object at `from`, which holds `bytes`, and
-    /// returns once it is verified in place. Stores that can copy inside
-    /// themselves do, sending nothing; the others write `bytes` again.
+    /// returns once it is verified in place: copied inside the store where
+    /// it can, else `bytes` written again.
     async fn copy(
         &self,
         from: &str,
         to: &str,
         bytes: &Content,
         content_type: &str,
-    ) -> Result<(), PublishError> {
-        let _ = from;
-        self.put(to, bytes, content_type).await
-    }
+    ) -> Result<(), PublishError>;
     /// Removes an object; a missing one is no error.
     async fn delete(&self, key: &str) -> Result<(), PublishError>;
     /// A link that downloads `key` without credentials until `expiry` has
